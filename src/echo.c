@@ -1,0 +1,153 @@
+/*
+ * sockbridge-echo: the default responder, an ordinary inetd-style program.
+ * It reads one message on stdin (up to the first newline, end of input or
+ * 1024 bytes) and answers "I got your message: <message>" on stdout, as
+ * the Ruby service behind upstart-socket-bridge that started the project.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compat.h"
+
+#define MESSAGE_MAX	1024
+#define DEFAULT_PREFIX	"I got your message: "
+#define DEFAULT_TIMEOUT	10	/* seconds: a silent client can't hold us */
+#define TIMEOUT_MAX	(86400 * 365)
+
+static __dead void usage(FILE *, int);
+static size_t	read_message(char *, size_t, long long);
+static void	write_all(int, const char *, size_t);
+static long long now_ms(void);
+
+static const struct option longopts[] = {
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "prefix",	required_argument,	NULL, 'p' },
+	{ "timeout",	required_argument,	NULL, 't' },
+	{ NULL,		0,			NULL, 0 }
+};
+
+int
+main(int argc, char *argv[])
+{
+	const char *prefix = DEFAULT_PREFIX, *why;
+	char message[MESSAGE_MAX], *reply;
+	long long timeout = DEFAULT_TIMEOUT;
+	size_t len, plen;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage(stdout, 0);
+		case 'p':
+			prefix = optarg;
+			break;
+		case 't':
+			timeout = strtonum(optarg, 0, TIMEOUT_MAX, &why);
+			if (why != NULL)
+				errx(EXIT_MISUSE, "--timeout %s: number is %s",
+				    optarg, why);
+			break;
+		default:
+			usage(stderr, EXIT_MISUSE);
+		}
+	}
+	if (optind != argc)
+		usage(stderr, EXIT_MISUSE);
+
+	len = read_message(message, sizeof(message), timeout);
+	/* one write, so the answer leaves in one piece */
+	plen = strlen(prefix);
+	if ((reply = malloc(plen + len)) == NULL)
+		err(1, NULL);
+	memcpy(reply, prefix, plen);
+	memcpy(reply + plen, message, len);
+	write_all(STDOUT_FILENO, reply, plen + len);
+	free(reply);
+	return 0;
+}
+
+/*
+ * Read up to and including the first newline, to end of input, or size
+ * bytes.  After timeout seconds (0: never) what came is the message; if
+ * nothing came, give up.
+ */
+static size_t
+read_message(char *buf, size_t size, long long timeout)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	long long deadline = now_ms() + timeout * 1000, left;
+	size_t len = 0;
+	ssize_t n;
+	char *nl;
+
+	while (len < size) {
+		left = timeout == 0 ? -1 : deadline - now_ms();
+		if (timeout != 0 && left < 0)
+			left = 0;
+		n = poll(&pfd, 1, left > 1000000 ? 1000000 : (int)left);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			err(1, "poll");
+		if (n == 0)
+			break;		/* timed out */
+		n = read(STDIN_FILENO, buf + len, size - len);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n == -1)
+			err(1, "read");
+		if (n == 0)
+			return len;	/* end of input */
+		if ((nl = memchr(buf + len, '\n', n)) != NULL)
+			return nl - buf + 1;
+		len += n;
+	}
+	if (len == 0 && len < size)
+		errx(1, "no message within %lld seconds", timeout);
+	return len;
+}
+
+static void
+write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, buf, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			err(1, "write");
+		}
+		buf += n;
+		len -= n;
+	}
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+usage(FILE *out, int status)
+{
+	fprintf(out, "usage: sockbridge-echo [--prefix TEXT] "
+	    "[--timeout SECONDS]\n");
+	exit(status);
+}

@@ -1,0 +1,22 @@
+#ifndef SOCKBRIDGE_HANDOFF_H
+#define SOCKBRIDGE_HANDOFF_H
+
+#include <sys/types.h>
+
+#include <spawn.h>
+
+#include "compat.h"
+
+/* How a client is handed to the handler; set up once, used per client. */
+struct handoff {
+	char *const	*argv;
+	int		 stderr_to_socket;
+	posix_spawnattr_t attr;
+};
+
+void	handoff_init(struct handoff *, char *const *, int);
+int	handoff_spawn(struct handoff *, int, char *const *, pid_t *);
+__dead void handoff_exec(struct handoff *, int, char *const *);
+int	handoff_exit_code(int);
+
+#endif

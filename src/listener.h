@@ -1,0 +1,44 @@
+#ifndef SOCKBRIDGE_LISTENER_H
+#define SOCKBRIDGE_LISTENER_H
+
+#include "parse.h"
+
+#define MAX_LISTENERS	64
+
+/* Where the listening sockets came from; the first that applies wins. */
+enum listener_origin {
+	FROM_LISTEN,		/* --listen: bound by the bridge itself */
+	FROM_FD,		/* --fd N */
+	FROM_SYSTEMD,		/* LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES */
+	FROM_UPSTART,		/* UPSTART_FDS */
+	FROM_STDIN		/* inetd wait, xinetd wait = yes, launchd */
+};
+
+struct listener {
+	int	fd;
+	char	unix_path[108];	/* a socket file we made, removed at exit */
+};
+
+struct listeners {
+	enum listener_origin origin;
+	struct listener	l[MAX_LISTENERS];
+	size_t	n;
+};
+
+struct listener_options {
+	const char	*listen[MAX_LISTENERS];	/* --listen, in order */
+	size_t		 nlisten;
+	int		 fd;			/* --fd, or -1 */
+	const char	*fd_name;		/* --fd-name */
+	int		 backlog;
+};
+
+const char	*listener_check(int);
+const char	*listener_origin_name(enum listener_origin);
+void		 listeners_find(const struct listener_options *,
+		    struct listeners *);
+void		 listeners_bind(const char *, int, struct listeners *);
+void		 listeners_settle(struct listeners *);
+void		 listeners_remove_files(const struct listeners *);
+
+#endif

@@ -1,0 +1,199 @@
+# tests/lib.sh: shared helpers for the shell tests, sourced by each *.test.
+#
+# The test harness (make check) exports:
+#   SOCKBRIDGE       the bridge in the build tree
+#   SOCKBRIDGE_ECHO  the default responder in the build tree
+#   TESTS_BIN        the build directory of tests/ (probe, client, freeport...)
+#   srcdir           the source directory of the tree (read-only under distcheck)
+# Each test gets a private temp dir in $T, removed with every process the
+# test started (via bg) when the script exits, however it exits.
+
+set -u
+
+: "${SOCKBRIDGE:?run me through make check}"
+: "${TESTS_BIN:?run me through make check}"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/sockbridge-test.XXXXXX") || exit 99
+BG_PIDS=
+
+cleanup() {
+	local pid
+	for pid in $BG_PIDS; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in $BG_PIDS; do
+		wait "$pid" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 99' INT TERM
+
+FAILED=0
+PASSED=0
+
+# fail MESSAGE: record a failure and go on (the script exits 1 at the end).
+fail() {
+	echo "FAIL: $*" >&2
+	FAILED=$((FAILED + 1))
+}
+
+pass() {
+	echo "ok: $*"
+	PASSED=$((PASSED + 1))
+}
+
+# skip REASON: the whole test cannot run here (exit 77 = SKIP for automake).
+skip() {
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+# done_testing: the last line of every test.
+done_testing() {
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+	exit $?
+}
+
+require() {
+	local cmd
+	for cmd in "$@"; do
+		command -v "$cmd" >/dev/null 2>&1 || skip "$cmd is not installed"
+	done
+}
+
+# check NAME EXPECTED ACTUAL: exact string comparison.
+check() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1: expected [$2], got [$3]"
+	fi
+}
+
+# check_contains NAME NEEDLE HAYSTACK
+check_contains() {
+	case "$3" in
+	*"$2"*) pass "$1" ;;
+	*) fail "$1: [$2] not in [$3]" ;;
+	esac
+}
+
+# check_not_contains NAME NEEDLE HAYSTACK
+check_not_contains() {
+	case "$3" in
+	*"$2"*) fail "$1: [$2] unexpectedly in [$3]" ;;
+	*) pass "$1" ;;
+	esac
+}
+
+# bg CMD...: start CMD in the background, remember it for cleanup; $! is its pid.
+bg() {
+	"$@" &
+	BG_PIDS="$BG_PIDS $!"
+}
+
+# wait_for SECONDS CMD...: poll until CMD succeeds; fail after SECONDS.
+wait_for() {
+	local limit=$1 tries
+	shift
+	tries=$((limit * 20))
+	while ! "$@" 2>/dev/null; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+# wait_gone SECONDS PID: poll until process PID has exited.
+wait_gone() {
+	wait_for "$1" sh -c "! kill -0 $2"
+}
+
+# free_port [ADDRESS]: a TCP port currently free on ADDRESS (127.0.0.1).
+free_port() {
+	"$TESTS_BIN/freeport" "${1:-127.0.0.1}"
+}
+
+# port_open HOST PORT: true once something accepts connections there.
+port_open() {
+	nc -z "$1" "$2" 2>/dev/null
+}
+
+# ask HOST PORT MESSAGE: send MESSAGE plus a newline, print the reply.
+ask() {
+	printf '%s\n' "$3" | timeout 10 nc -N "$1" "$2"
+}
+
+# tcp_listening PORT: true once a socket listens on TCP PORT (any local
+# address, v4 or v6), found in /proc/net/tcp*, without connecting to it (a
+# probe connection would be a client to the bridge, and use up --once).
+tcp_listening() {
+	awk -v p="$(printf ':%04X' "$1")" \
+	    '$4 == "0A" && substr($2, length($2) - 4) == p { f = 1 }
+	    END { exit !f }' /proc/net/tcp /proc/net/tcp6
+}
+
+# children PID: the pids of PID's child processes, one per line.
+children() {
+	ps --ppid "$1" -o pid= 2>/dev/null | tr -d ' '
+}
+
+# nchildren PID: how many child processes PID has.
+nchildren() {
+	children "$1" | grep -c .
+}
+
+# many_clients PORT THREADS CONNS: THREADS clients at once, each making CONNS
+# connections in turn to 127.0.0.1:PORT with the echo transcript ("Hello
+# Ruby" answered by "I got your message: Hello Ruby"). Prints a summary line
+# "ok=N failed=N ..." and succeeds iff every connection got the right reply.
+# Uses tests/client when it is built, else a loop of nc.
+many_clients() {
+	local port=$1 threads=$2 conns=$3 dir i j pids= ok failed
+	if [ -x "$TESTS_BIN/client" ]; then
+		"$TESTS_BIN/client" -p "$port" -t "$threads" -n "$conns" \
+		    -m 'Hello Ruby' -e 'I got your message: Hello Ruby' -T 10
+		return
+	fi
+	dir=$(mktemp -d "$T/many.XXXXXX") || return 1
+	for i in $(seq "$threads"); do
+		(
+			for j in $(seq "$conns"); do
+				if [ "$(ask 127.0.0.1 "$port" 'Hello Ruby')" = \
+				    'I got your message: Hello Ruby' ]; then
+					echo ok
+				else
+					echo failed
+				fi
+			done >"$dir/$i"
+		) &
+		pids="$pids $!"
+	done
+	for i in $pids; do
+		wait "$i"
+	done
+	ok=$(cat "$dir"/* | grep -c '^ok$')
+	failed=$(cat "$dir"/* | grep -c '^failed$')
+	echo "ok=$ok failed=$failed"
+	[ "$failed" -eq 0 ] && [ "$ok" -eq $((threads * conns)) ]
+}
+
+# listening PORT|PATH|@NAME: true once something listens on that TCP port
+# (tcp_listening), unix socket path or abstract name (/proc/net/unix),
+# without connecting to it.
+listening() {
+	case $1 in
+	*/* | @*)
+		awk -v p="$1" '$4 == "00010000" && $8 == p { f = 1 }
+		    END { exit !f }' /proc/net/unix ;;
+	*) tcp_listening "$1" ;;
+	esac
+}
+
+# elapsed_ms START: milliseconds since START, taken with $(date +%s%N).
+elapsed_ms() {
+	echo $((($(date +%s%N) - $1) / 1000000))
+}
