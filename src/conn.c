@@ -11,8 +11,10 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <vis.h>
 
 #include "conn.h"
 
@@ -21,11 +23,13 @@ const char *const conn_var_names[] = {
 	"PROTO", "TCPLOCALIP", "TCPLOCALPORT", "TCPLOCALHOST",
 	"TCPREMOTEIP", "TCPREMOTEPORT", "TCPREMOTEHOST", "TCPREMOTEINFO",
 	"UNIXREMOTEEUID", "UNIXREMOTEEGID", "UNIXREMOTEPID",
-	"REMOTE_ADDR", "REMOTE_PORT", NULL
+	"REMOTE_ADDR", "REMOTE_PORT", "REMOTE_HOST", NULL
 };
 
 static void	add_var(struct conn_info *, const char *, const char *);
 static void	add_number(struct conn_info *, const char *, long);
+static void	unix_peer_path(const struct sockaddr_storage *, char *,
+		    size_t);
 static int	inet_text(const struct sockaddr_storage *, char *, size_t,
 		    char *, size_t);
 
@@ -47,6 +51,7 @@ conn_describe(int fd, const struct sockaddr_storage *local,
 	if (remote->ss_family == AF_UNIX) {
 		strlcpy(ci->proto, "UNIX", sizeof(ci->proto));
 		add_var(ci, "PROTO", "UNIX");
+		unix_peer_path(remote, ci->unix_path, sizeof(ci->unix_path));
 		len = sizeof(cred);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
 			return;
@@ -121,4 +126,78 @@ add_number(struct conn_info *ci, const char *name, long value)
 
 	snprintf(num, sizeof(num), "%ld", value);
 	add_var(ci, name, num);
+}
+
+/*
+ * A unix client may bind its socket to any name it likes, newlines and
+ * escape sequences included: it reaches the log only through strvis(3).
+ */
+static void
+unix_peer_path(const struct sockaddr_storage *remote, char *out, size_t size)
+{
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)remote;
+	char raw[sizeof(sun->sun_path) + 1];
+	size_t len;
+
+	len = strnlen(sun->sun_path, sizeof(sun->sun_path));
+	if (len == 0 && sun->sun_path[1] != '\0') {
+		/* abstract: a leading NUL, shown as '@' */
+		raw[0] = '@';
+		len = strnlen(sun->sun_path + 1, sizeof(sun->sun_path) - 1);
+		memcpy(raw + 1, sun->sun_path + 1, len);
+		raw[++len] = '\0';
+	} else {
+		memcpy(raw, sun->sun_path, len);
+		raw[len] = '\0';
+	}
+	if (size < 4 * len + 1)
+		len = (size - 1) / 4;
+	raw[len] = '\0';
+	strvis(out, raw, VIS_SAFE | VIS_OCTAL | VIS_CSTYLE);
+}
+
+/* See struct source. */
+void
+conn_source(const struct sockaddr_storage *remote, const struct conn_info *ci,
+    struct source *src)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)remote;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)remote;
+
+	memset(src, 0, sizeof(*src));
+	src->family = remote->ss_family;
+	if (remote->ss_family == AF_INET)
+		memcpy(src->key, &sin->sin_addr, 4);
+	else if (remote->ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		src->family = AF_INET;
+		memcpy(src->key, &sin6->sin6_addr.s6_addr[12], 4);
+	} else if (remote->ss_family == AF_INET6)
+		memcpy(src->key, &sin6->sin6_addr, 8);
+	else
+		memcpy(src->key, &ci->uid, sizeof(ci->uid) < 8 ?
+		    sizeof(ci->uid) : 8);
+}
+
+/* The client for the log: 127.0.0.1:4242, [::1]:4242 or unix:uid=...,... */
+void
+conn_peer_text(const struct conn_info *ci, char *buf, size_t size)
+{
+	if (strcmp(ci->proto, "UNIX") == 0)
+		snprintf(buf, size, "unix:uid=%ld,gid=%ld,pid=%ld%s%s",
+		    ci->uid, ci->gid, ci->pid, *ci->unix_path ? ",path=" : "",
+		    ci->unix_path);
+	else
+		snprintf(buf, size, strcmp(ci->proto, "TCP6") == 0 ?
+		    "[%s]:%s" : "%s:%s", ci->remote_ip, ci->remote_port);
+}
+
+void
+conn_local_text(const struct conn_info *ci, char *buf, size_t size)
+{
+	if (strcmp(ci->proto, "UNIX") == 0)
+		strlcpy(buf, "unix", size);
+	else
+		snprintf(buf, size, strchr(ci->local_ip, ':') != NULL ?
+		    "[%s]:%s" : "%s:%s", ci->local_ip, ci->local_port);
 }

@@ -36,8 +36,10 @@ static int	from_upstart(struct listeners *);
 static int	from_stdin(struct listeners *);
 static int	bind_one(int, const struct sockaddr *, socklen_t, int,
 		    const char *);
-static void	bind_inet(const char *, const struct listen_spec *, int,
-		    struct listeners *);
+static void	bind_inet(const char *, const struct listen_spec *,
+		    const struct listener_options *, struct listeners *);
+static void	address_text(const struct sockaddr *, socklen_t, char *,
+		    size_t);
 static void	bind_unix(const struct listen_spec *, int, struct listeners *);
 static void	add_listener(struct listeners *, int, const char *);
 static int	is_listener(const struct listeners *, int);
@@ -100,7 +102,7 @@ listeners_find(const struct listener_options *opts, struct listeners *ls)
 	if (opts->nlisten > 0) {
 		ls->origin = FROM_LISTEN;
 		for (i = 0; i < opts->nlisten; i++)
-			listeners_bind(opts->listen[i], opts->backlog, ls);
+			listeners_bind(opts->listen[i], opts, ls);
 		return;
 	}
 	if (opts->fd != -1) {
@@ -222,7 +224,8 @@ from_stdin(struct listeners *ls)
 
 /* --listen ADDRESS: bind and listen ourselves. */
 void
-listeners_bind(const char *address, int backlog, struct listeners *ls)
+listeners_bind(const char *address, const struct listener_options *opts,
+    struct listeners *ls)
 {
 	struct listen_spec spec;
 	const char *why;
@@ -230,9 +233,9 @@ listeners_bind(const char *address, int backlog, struct listeners *ls)
 	if (parse_listen_address(address, &spec, &why) == -1)
 		errx(EXIT_MISUSE, "--listen %s: %s", address, why);
 	if (spec.kind == LISTEN_INET)
-		bind_inet(address, &spec, backlog, ls);
+		bind_inet(address, &spec, opts, ls);
 	else
-		bind_unix(&spec, backlog, ls);
+		bind_unix(&spec, opts->backlog, ls);
 }
 
 /*
@@ -240,11 +243,11 @@ listeners_bind(const char *address, int backlog, struct listeners *ls)
  * and ::1), except one whose family this machine lacks, when another works.
  */
 static void
-bind_inet(const char *address, const struct listen_spec *spec, int backlog,
-    struct listeners *ls)
+bind_inet(const char *address, const struct listen_spec *spec,
+    const struct listener_options *opts, struct listeners *ls)
 {
 	struct addrinfo hints, *res, *ai;
-	char host[NI_MAXHOST], serv[NI_MAXSERV], name[NI_MAXHOST + 16];
+	char name[NI_MAXHOST + NI_MAXSERV + 4];
 	size_t before = ls->n;
 	int error, fd, one = 1;
 
@@ -258,12 +261,7 @@ bind_inet(const char *address, const struct listen_spec *spec, int backlog,
 		errx(EXIT_MISUSE, "--listen %s: %s", address,
 		    gai_strerror(error));
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host,
-		    sizeof(host), serv, sizeof(serv),
-		    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-			strlcpy(host, "?", sizeof(host));
-		snprintf(name, sizeof(name), ai->ai_family == AF_INET6 ?
-		    "[%s]:%s" : "%s:%s", host, serv);
+		address_text(ai->ai_addr, ai->ai_addrlen, name, sizeof(name));
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
 		    ai->ai_protocol);
 		if (fd == -1 && errno == EAFNOSUPPORT && ai->ai_next != NULL)
@@ -271,10 +269,13 @@ bind_inet(const char *address, const struct listen_spec *spec, int backlog,
 		if (fd == -1)
 			err(EXIT_TEMPFAIL, "socket %s", name);
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (opts->reuseport && setsockopt(fd, SOL_SOCKET,
+		    SO_REUSEPORT, &one, sizeof(one)) == -1)
+			err(EXIT_TEMPFAIL, "SO_REUSEPORT %s", name);
 		if (ai->ai_family == AF_INET6)
 			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 			    sizeof(one));
-		if (bind_one(fd, ai->ai_addr, ai->ai_addrlen, backlog,
+		if (bind_one(fd, ai->ai_addr, ai->ai_addrlen, opts->backlog,
 		    name) == -1) {
 			/* e.g. ::1 on a machine without IPv6 */
 			if (errno != EADDRNOTAVAIL)
@@ -300,6 +301,50 @@ bind_one(int fd, const struct sockaddr *sa, socklen_t len, int backlog,
 	if (listen(fd, backlog) == -1)
 		err(EXIT_TEMPFAIL, "listen %s", name);
 	return 0;
+}
+
+/* 127.0.0.1:80, [::1]:80, /path/to/socket or @name */
+static void
+address_text(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
+{
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)sa;
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+
+	if (sa->sa_family == AF_UNIX) {
+		if (sun->sun_path[0] == '\0')
+			snprintf(buf, size, "@%.*s",
+			    (int)(len - offsetof(struct sockaddr_un, sun_path) - 1),
+			    sun->sun_path + 1);
+		else
+			strlcpy(buf, sun->sun_path, size);
+		return;
+	}
+	if (getnameinfo(sa, len, host, sizeof(host), serv, sizeof(serv),
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		strlcpy(host, "?", sizeof(host));
+	snprintf(buf, size, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+	    host, serv);
+}
+
+/* --print-address: where the bridge listens, once bound (port 0 too). */
+void
+listeners_print(const struct listeners *ls, FILE *out)
+{
+	struct sockaddr_storage ss;
+	char text[NI_MAXHOST + NI_MAXSERV + 4];
+	socklen_t len;
+	size_t i;
+
+	for (i = 0; i < ls->n; i++) {
+		len = sizeof(ss);
+		if (getsockname(ls->l[i].fd, (struct sockaddr *)&ss,
+		    &len) == -1)
+			err(EXIT_TEMPFAIL, "getsockname");
+		address_text((struct sockaddr *)&ss, len, text, sizeof(text));
+		fprintf(out, "%s\n", text);
+	}
+	if (fflush(out) == EOF)
+		err(EXIT_TEMPFAIL, "--print-address");
 }
 
 /*

@@ -1,6 +1,8 @@
 #ifndef SOCKBRIDGE_LISTENER_H
 #define SOCKBRIDGE_LISTENER_H
 
+#include <stdio.h>
+
 #include "parse.h"
 
 #define MAX_LISTENERS	64
@@ -31,13 +33,16 @@ struct listener_options {
 	int		 fd;			/* --fd, or -1 */
 	const char	*fd_name;		/* --fd-name */
 	int		 backlog;
+	int		 reuseport;		/* SO_REUSEPORT on --listen */
 };
 
 const char	*listener_check(int);
 const char	*listener_origin_name(enum listener_origin);
 void		 listeners_find(const struct listener_options *,
 		    struct listeners *);
-void		 listeners_bind(const char *, int, struct listeners *);
+void		 listeners_bind(const char *, const struct listener_options *,
+		    struct listeners *);
+void		 listeners_print(const struct listeners *, FILE *);
 void		 listeners_settle(struct listeners *);
 void		 listeners_remove_files(const struct listeners *);
 

@@ -2,14 +2,24 @@
 #define SOCKBRIDGE_SERVE_H
 
 #include "env.h"
-#include "listener.h"
 #include "handoff.h"
+#include "listener.h"
 
 struct serve_options {
 	int		once;		/* exec the handler for one client */
 	long long	idle_timeout;	/* seconds with nothing to do; 0 never */
 	int		max_connections;
+	int		max_per_source;	/* 0: no limit */
+	long long	timeout;	/* seconds a handler may run; 0 ever */
+	long long	drain_timeout;	/* seconds handlers get after SIGTERM */
+	const char	*banner;	/* sent before the handler starts */
+	const char	*refuse_message;/* sent to a client over its limit */
+	int		nodelay;
+	int		keepalive;
 };
+
+/* After SIGTERM or a timeout, how long a handler has before SIGKILL. */
+#define KILL_GRACE_SECONDS	3
 
 int	serve(const struct serve_options *, struct listeners *,
 	    struct env *, struct handoff *);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "compat.h"
@@ -25,10 +26,14 @@
 #include "parse.h"
 #include "serve.h"
 #include "handoff.h"
+#include "log.h"
+#include "notify.h"
+#include "privileges.h"
 
 #define DEFAULT_HANDLER		"sockbridge-echo"
 #define DEFAULT_IDLE_TIMEOUT	30	/* seconds, for inherited listeners */
 #define DEFAULT_MAX_CONNECTIONS	40	/* as tcpserver and s6-tcpserver */
+#define DEFAULT_DRAIN_TIMEOUT	10	/* seconds */
 
 extern char **environ;
 
@@ -36,21 +41,39 @@ static __dead void usage(FILE *, int);
 static long long number_option(const char *, const char *, long long,
 		    long long);
 static char   **default_handler(void);
+static void	need_listen(const struct listener_options *, int,
+		    const char *);
 
 enum {
-	OPT_FD = 256, OPT_FD_NAME, OPT_IDLE_TIMEOUT, OPT_LISTEN,
-	OPT_MAX_CONNECTIONS, OPT_ONCE, OPT_STDERR_TO_SOCKET
+	OPT_BACKLOG = 256, OPT_BANNER, OPT_DRAIN_TIMEOUT, OPT_FD,
+	OPT_FD_NAME, OPT_IDLE_TIMEOUT, OPT_KEEPALIVE, OPT_LISTEN,
+	OPT_MAX_CONNECTIONS, OPT_MAX_PER_SOURCE, OPT_NODELAY, OPT_ONCE,
+	OPT_PRINT_ADDRESS, OPT_QUIET, OPT_REFUSE_MESSAGE, OPT_REUSEPORT,
+	OPT_STDERR_TO_SOCKET, OPT_SYSLOG, OPT_TIMEOUT, OPT_USER
 };
 
 static const struct option longopts[] = {
+	{ "backlog",		required_argument, NULL, OPT_BACKLOG },
+	{ "banner",		required_argument, NULL, OPT_BANNER },
+	{ "drain-timeout",	required_argument, NULL, OPT_DRAIN_TIMEOUT },
 	{ "fd",			required_argument, NULL, OPT_FD },
 	{ "fd-name",		required_argument, NULL, OPT_FD_NAME },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "idle-timeout",	required_argument, NULL, OPT_IDLE_TIMEOUT },
+	{ "keepalive",		no_argument,	   NULL, OPT_KEEPALIVE },
 	{ "listen",		required_argument, NULL, OPT_LISTEN },
 	{ "max-connections",	required_argument, NULL, OPT_MAX_CONNECTIONS },
+	{ "max-per-source",	required_argument, NULL, OPT_MAX_PER_SOURCE },
+	{ "nodelay",		no_argument,	   NULL, OPT_NODELAY },
 	{ "once",		no_argument,	   NULL, OPT_ONCE },
+	{ "print-address",	no_argument,	   NULL, OPT_PRINT_ADDRESS },
+	{ "quiet",		no_argument,	   NULL, OPT_QUIET },
+	{ "refuse-message",	required_argument, NULL, OPT_REFUSE_MESSAGE },
+	{ "reuseport",		no_argument,	   NULL, OPT_REUSEPORT },
 	{ "stderr-to-socket",	no_argument,	   NULL, OPT_STDERR_TO_SOCKET },
+	{ "syslog",		optional_argument, NULL, OPT_SYSLOG },
+	{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
+	{ "user",		required_argument, NULL, OPT_USER },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ NULL,			0,		   NULL, 0 }
 };
@@ -63,18 +86,36 @@ main(int argc, char *argv[])
 	struct listeners ls;
 	struct handoff handoff;
 	struct env env;
-	int ch, stderr_to_socket = 0, status;
+	const char *user = NULL;
+	int ch, stderr_to_socket = 0, print_address = 0, quiet = 0;
+	int use_syslog = 0, facility = LOG_DAEMON, status;
 
 	memset(&lopts, 0, sizeof(lopts));
 	lopts.fd = -1;
-	lopts.backlog = SOMAXCONN;
+	lopts.backlog = -1;
 	memset(&sopts, 0, sizeof(sopts));
 	sopts.idle_timeout = -1;
 	sopts.max_connections = DEFAULT_MAX_CONNECTIONS;
+	sopts.drain_timeout = DEFAULT_DRAIN_TIMEOUT;
 
-	/* '+': the handler's own options are not ours, even without "--" */
-	while ((ch = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
+	/*
+	 * '+': the handler's own options are not ours, even without "--";
+	 * ':': we say what is wrong ourselves, as "sockbridge: ...".
+	 */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:hV", longopts, NULL)) != -1) {
 		switch (ch) {
+		case OPT_BACKLOG:
+			lopts.backlog = number_option("--backlog", optarg, 1,
+			    65535);
+			break;
+		case OPT_BANNER:
+			sopts.banner = optarg;
+			break;
+		case OPT_DRAIN_TIMEOUT:
+			sopts.drain_timeout = number_option("--drain-timeout",
+			    optarg, 0, MAX_SECONDS);
+			break;
 		case OPT_FD:
 			lopts.fd = number_option("--fd", optarg, 0, INT_MAX);
 			break;
@@ -87,6 +128,9 @@ main(int argc, char *argv[])
 			sopts.idle_timeout = number_option("--idle-timeout",
 			    optarg, 0, MAX_SECONDS);
 			break;
+		case OPT_KEEPALIVE:
+			sopts.keepalive = 1;
+			break;
 		case OPT_LISTEN:
 			if (lopts.nlisten == MAX_LISTENERS)
 				errx(EXIT_MISUSE, "too many --listen");
@@ -97,16 +141,54 @@ main(int argc, char *argv[])
 			    "--max-connections", optarg, 1,
 			    MAX_CONNECTIONS_LIMIT);
 			break;
+		case OPT_MAX_PER_SOURCE:
+			sopts.max_per_source = number_option(
+			    "--max-per-source", optarg, 1,
+			    MAX_CONNECTIONS_LIMIT);
+			break;
+		case OPT_NODELAY:
+			sopts.nodelay = 1;
+			break;
 		case OPT_ONCE:
 			sopts.once = 1;
+			break;
+		case OPT_PRINT_ADDRESS:
+			print_address = 1;
+			break;
+		case OPT_QUIET:
+			quiet = 1;
+			break;
+		case OPT_REFUSE_MESSAGE:
+			sopts.refuse_message = optarg;
+			break;
+		case OPT_REUSEPORT:
+			lopts.reuseport = 1;
 			break;
 		case OPT_STDERR_TO_SOCKET:
 			stderr_to_socket = 1;
 			break;
+		case OPT_SYSLOG:
+			use_syslog = 1;
+			if (optarg != NULL &&
+			    (facility = log_facility(optarg)) == -1)
+				errx(EXIT_MISUSE, "--syslog=%s: unknown "
+				    "facility", optarg);
+			break;
+		case OPT_TIMEOUT:
+			sopts.timeout = number_option("--timeout", optarg, 0,
+			    MAX_SECONDS);
+			break;
+		case OPT_USER:
+			user = optarg;
+			break;
 		case 'V':
 			printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 			return 0;
+		case ':':
+			warnx("%s: needs a value", argv[optind - 1]);
+			usage(stderr, EXIT_MISUSE);
 		default:
+			warnx("%s: unknown option", argv[optind - 1]);
 			usage(stderr, EXIT_MISUSE);
 		}
 	}
@@ -116,13 +198,24 @@ main(int argc, char *argv[])
 		argv = default_handler();
 	if (lopts.nlisten > 0 && lopts.fd != -1)
 		errx(EXIT_MISUSE, "--listen and --fd exclude each other");
+	need_listen(&lopts, lopts.backlog != -1, "--backlog");
+	need_listen(&lopts, lopts.reuseport, "--reuseport");
+	need_listen(&lopts, print_address, "--print-address");
+	if (lopts.backlog == -1)
+		lopts.backlog = SOMAXCONN;
 
 	listeners_find(&lopts, &ls);
+	if (print_address)
+		listeners_print(&ls, stdout);
 	listeners_settle(&ls);
+	if (user != NULL)
+		drop_privileges(user);
 	/* A standalone server runs until stopped; an activated one idles out. */
 	if (sopts.idle_timeout == -1)
 		sopts.idle_timeout = ls.origin == FROM_LISTEN ? 0 :
 		    DEFAULT_IDLE_TIMEOUT;
+	log_init(quiet, use_syslog, facility);
+	notify_init();
 	env_init(&env, environ, ls.origin == FROM_UPSTART);
 	handoff_init(&handoff, argv, stderr_to_socket);
 
@@ -130,6 +223,13 @@ main(int argc, char *argv[])
 	listeners_remove_files(&ls);
 	env_free(&env);
 	return status;
+}
+
+static void
+need_listen(const struct listener_options *lopts, int given, const char *name)
+{
+	if (given && lopts->nlisten == 0)
+		errx(EXIT_MISUSE, "%s needs --listen", name);
 }
 
 static long long
@@ -173,10 +273,16 @@ static void
 usage(FILE *out, int status)
 {
 	fprintf(out,
-	    "usage: sockbridge [--once] [--stderr-to-socket] "
-	    "[--fd N | --listen ADDRESS]\n"
-	    "                  [--fd-name NAME] [--idle-timeout SECONDS] "
-	    "[--max-connections N]\n"
+	    "usage: sockbridge [--keepalive] [--nodelay] [--once] "
+	    "[--print-address] [--quiet]\n"
+	    "                  [--reuseport] [--stderr-to-socket] "
+	    "[--syslog[=FACILITY]]\n"
+	    "                  [--backlog N] [--banner TEXT] "
+	    "[--drain-timeout SECONDS]\n"
+	    "                  [--fd N | --listen ADDRESS] [--fd-name NAME]\n"
+	    "                  [--idle-timeout SECONDS] [--max-connections N]\n"
+	    "                  [--max-per-source N] [--refuse-message TEXT]\n"
+	    "                  [--timeout SECONDS] [--user USER[:GROUP]]\n"
 	    "                  [--] [handler [arg ...]]\n");
 	exit(status);
 }

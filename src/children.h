@@ -1,0 +1,32 @@
+#ifndef SOCKBRIDGE_CHILDREN_H
+#define SOCKBRIDGE_CHILDREN_H
+
+#include <sys/types.h>
+
+#include "conn.h"
+
+/* A running handler. */
+struct child {
+	pid_t		pid;
+	long long	started;	/* ms, monotonic */
+	long long	term_at;	/* ms when SIGTERM was sent; 0 not yet */
+	int		killed;		/* SIGKILL sent */
+	struct source	source;		/* for --max-per-source */
+};
+
+struct children {
+	struct child	*c;
+	int		 n;
+	int		 max;
+};
+
+void	children_init(struct children *, int);
+void	children_free(struct children *);
+void	children_add(struct children *, pid_t, long long,
+	    const struct source *);
+int	children_from(const struct children *, const struct source *);
+int	children_reap(struct children *, struct child *, int *);
+long long children_police(struct children *, long long, long long);
+int	children_terminate(struct children *, long long);
+
+#endif

@@ -1,0 +1,7 @@
+#ifndef SOCKBRIDGE_NOTIFY_H
+#define SOCKBRIDGE_NOTIFY_H
+
+void	notify_init(void);
+void	notify_send(const char *);
+
+#endif

@@ -1,0 +1,6 @@
+#ifndef SOCKBRIDGE_PRIVILEGES_H
+#define SOCKBRIDGE_PRIVILEGES_H
+
+void	drop_privileges(const char *);
+
+#endif
