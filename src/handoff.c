@@ -16,12 +16,15 @@
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "handoff.h"
 
 static void	reset_signals(void);
+static void	find_in_path(const char *, char *, size_t);
 
 void
 handoff_init(struct handoff *h, char *const *argv, int stderr_to_socket)
@@ -31,6 +34,7 @@ handoff_init(struct handoff *h, char *const *argv, int stderr_to_socket)
 
 	h->argv = argv;
 	h->stderr_to_socket = stderr_to_socket;
+	find_in_path(argv[0], h->path, sizeof(h->path));
 	sigfillset(&all);
 	sigemptyset(&none);
 	if ((error = posix_spawnattr_init(&h->attr)) != 0 ||
@@ -63,8 +67,9 @@ handoff_spawn(struct handoff *h, int client, char *const *envp, pid_t *pid)
 	    STDERR_FILENO)) == 0) &&
 	    (error = posix_spawn_file_actions_addclosefrom_np(&fa,
 	    STDERR_FILENO + 1)) == 0)
-		error = posix_spawnp(pid, h->argv[0], &fa, &h->attr,
-		    h->argv, envp);
+		error = *h->path != '\0' ?
+		    posix_spawn(pid, h->path, &fa, &h->attr, h->argv, envp) :
+		    posix_spawnp(pid, h->argv[0], &fa, &h->attr, h->argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	return error;
 }
@@ -108,4 +113,32 @@ reset_signals(void)
 	sigemptyset(&sa.sa_mask);
 	for (sig = 1; sig < NSIG; sig++)
 		sigaction(sig, &sa, NULL);	/* SIGKILL, SIGSTOP refuse */
+}
+
+/*
+ * The PATH search of execvp(3), done once at start-up rather than for
+ * every client.  Not found now: path stays empty and each spawn searches
+ * again (and reports the error), as a handler may be installed later.
+ */
+static void
+find_in_path(const char *name, char *path, size_t size)
+{
+	const char *dirs = getenv("PATH");
+	char *copy, *rest, *dir;
+
+	*path = '\0';
+	if (strchr(name, '/') != NULL) {
+		strlcpy(path, name, size);
+		return;
+	}
+	if ((copy = strdup(dirs != NULL ? dirs : "/bin:/usr/bin")) == NULL)
+		return;
+	rest = copy;
+	while ((dir = strsep(&rest, ":")) != NULL) {
+		snprintf(path, size, "%s/%s", *dir ? dir : ".", name);
+		if (access(path, X_OK) == 0)
+			break;
+		*path = '\0';
+	}
+	free(copy);
 }

@@ -10,6 +10,7 @@
 /* How a client is handed to the handler; set up once, used per client. */
 struct handoff {
 	char *const	*argv;
+	char		 path[4096];	/* argv[0] found in PATH once, or "" */
 	int		 stderr_to_socket;
 	posix_spawnattr_t attr;
 };

@@ -43,6 +43,8 @@ struct server {
 	struct env	*env;
 	struct handoff	*handoff;
 	struct pollfd	 pfd[MAX_LISTENERS];
+	/* a listener bound to one address: every client's local address */
+	struct sockaddr_storage local[MAX_LISTENERS];
 	struct children	 children;
 	char		*banner;	/* TEXT\n, or NULL */
 	char		*refusal;	/* TEXT\n, or NULL */
@@ -64,14 +66,17 @@ static int	wait_plan(struct server *, long long, struct timespec *,
 static int	clients_waiting(struct server *);
 static void	handle_stop(struct server *, long long);
 static void	start_drain(struct server *, long long);
-static void	accept_client(struct server *, int);
+static void	accept_client(struct server *, size_t);
+static void	fixed_local_address(int, struct sockaddr_storage *);
 static void	describe(int, const struct sockaddr_storage *,
-		    struct conn_info *);
+		    const struct sockaddr_storage *, struct conn_info *);
 static void	tune_socket(struct server *, int, int);
 static int	send_line(int, const char *);
 static void	start_handler(struct server *, int,
+		    const struct sockaddr_storage *,
 		    const struct sockaddr_storage *);
 static __dead void exec_handler(struct server *, int,
+		    const struct sockaddr_storage *,
 		    const struct sockaddr_storage *);
 static void	reap_children(struct server *);
 
@@ -100,6 +105,7 @@ serve(const struct serve_options *opts, struct listeners *ls,
 	for (i = 0; i < ls->n; i++) {
 		sv.pfd[i].fd = ls->l[i].fd;
 		sv.pfd[i].events = POLLIN;
+		fixed_local_address(ls->l[i].fd, &sv.local[i]);
 	}
 	catch_signals(&waitmask);
 	sv.idle_since = now_ms();
@@ -124,7 +130,7 @@ serve(const struct serve_options *opts, struct listeners *ls,
 				errx(EXIT_TEMPFAIL, "fd %d: listening socket "
 				    "was closed", sv.pfd[i].fd);
 			if (sv.pfd[i].revents != 0)
-				accept_client(&sv, sv.pfd[i].fd);
+				accept_client(&sv, i);
 		}
 	}
 	children_free(&sv.children);
@@ -235,14 +241,15 @@ start_drain(struct server *sv, long long now)
  * listener's flags: Linux does not pass O_NONBLOCK on to it.
  */
 static void
-accept_client(struct server *sv, int lfd)
+accept_client(struct server *sv, size_t n)
 {
 	struct sockaddr_storage remote;
 	socklen_t len = sizeof(remote);
 	int fd;
 
 	memset(&remote, 0, sizeof(remote));
-	fd = accept4(lfd, (struct sockaddr *)&remote, &len, SOCK_CLOEXEC);
+	fd = accept4(sv->pfd[n].fd, (struct sockaddr *)&remote, &len,
+	    SOCK_CLOEXEC);
 	if (fd == -1) {
 		switch (errno) {
 		case EMFILE:
@@ -277,8 +284,8 @@ accept_client(struct server *sv, int lfd)
 		remote.ss_family = AF_UNIX;
 	tune_socket(sv, fd, remote.ss_family);
 	if (sv->opts->once)
-		exec_handler(sv, fd, &remote);
-	start_handler(sv, fd, &remote);
+		exec_handler(sv, fd, &sv->local[n], &remote);
+	start_handler(sv, fd, &sv->local[n], &remote);
 	close(fd);
 }
 
@@ -293,17 +300,44 @@ tune_socket(struct server *sv, int fd, int family)
 		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
 }
 
+/*
+ * A listener bound to one IP address gives every client that address as
+ * its local one: known once, it spares a getsockname() per client.  For
+ * a wildcard listener (or a unix one, which needs none) it stays unset.
+ */
+static void
+fixed_local_address(int fd, struct sockaddr_storage *local)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)local;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)local;
+	socklen_t len = sizeof(*local);
+
+	memset(local, 0, sizeof(*local));
+	if (getsockname(fd, (struct sockaddr *)local, &len) == -1 ||
+	    (local->ss_family == AF_INET &&
+	    sin->sin_addr.s_addr == htonl(INADDR_ANY)) ||
+	    (local->ss_family == AF_INET6 &&
+	    (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr) ||
+	    IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))) ||
+	    (local->ss_family != AF_INET && local->ss_family != AF_INET6))
+		local->ss_family = AF_UNSPEC;
+}
+
 /* The connection's addresses and credentials, for the environment. */
 static void
-describe(int fd, const struct sockaddr_storage *remote, struct conn_info *ci)
+describe(int fd, const struct sockaddr_storage *fixed,
+    const struct sockaddr_storage *remote, struct conn_info *ci)
 {
 	struct sockaddr_storage local;
 	socklen_t len = sizeof(local);
 
-	memset(&local, 0, sizeof(local));
-	if (remote->ss_family == AF_UNIX ||
-	    getsockname(fd, (struct sockaddr *)&local, &len) == -1)
+	if (fixed->ss_family != AF_UNSPEC)
+		local = *fixed;
+	else if (remote->ss_family == AF_UNIX ||
+	    getsockname(fd, (struct sockaddr *)&local, &len) == -1) {
+		memset(&local, 0, sizeof(local));
 		local.ss_family = remote->ss_family;
+	}
 	conn_describe(fd, &local, remote, ci);
 }
 
@@ -317,15 +351,16 @@ send_line(int fd, const char *line)
 
 /* Fork mode: a handler process of its own; the client fd is the caller's. */
 static void
-start_handler(struct server *sv, int fd, const struct sockaddr_storage *remote)
+start_handler(struct server *sv, int fd, const struct sockaddr_storage *local,
+    const struct sockaddr_storage *remote)
 {
 	struct conn_info ci;
 	struct source src;
-	char peer[512], local[80];
+	char peer[512], here[80];
 	pid_t pid;
 	int error;
 
-	describe(fd, remote, &ci);
+	describe(fd, local, remote, &ci);
 	if (sv->opts->max_per_source > 0) {
 		conn_source(remote, &ci, &src);
 		if (children_from(&sv->children, &src) >=
@@ -351,20 +386,21 @@ start_handler(struct server *sv, int fd, const struct sockaddr_storage *remote)
 	    sv->opts->max_per_source > 0 ? &src : NULL);
 	if (log_verbose()) {
 		conn_peer_text(&ci, peer, sizeof(peer));
-		conn_local_text(&ci, local, sizeof(local));
+		conn_local_text(&ci, here, sizeof(here));
 		log_info("start pid=%ld remote=%s local=%s handlers=%d/%d",
-		    (long)pid, peer, local, sv->children.n,
+		    (long)pid, peer, here, sv->children.n,
 		    sv->opts->max_connections);
 	}
 }
 
 /* --once: this process becomes the handler; nothing is left to clean. */
 static void
-exec_handler(struct server *sv, int fd, const struct sockaddr_storage *remote)
+exec_handler(struct server *sv, int fd, const struct sockaddr_storage *local,
+    const struct sockaddr_storage *remote)
 {
 	struct conn_info ci;
 
-	describe(fd, remote, &ci);
+	describe(fd, local, remote, &ci);
 	listeners_remove_files(sv->ls);
 	if (!send_line(fd, sv->banner))
 		exit(0);
