@@ -153,7 +153,8 @@ unix_peer_path(const struct sockaddr_storage *remote, char *out, size_t size)
 	if (size < 4 * len + 1)
 		len = (size - 1) / 4;
 	raw[len] = '\0';
-	strvis(out, raw, VIS_SAFE | VIS_OCTAL | VIS_CSTYLE);
+	/* not VIS_SAFE: it lets \n, \t, \r, \b and \a through unescaped */
+	strvis(out, raw, VIS_OCTAL | VIS_CSTYLE | VIS_NL | VIS_TAB);
 }
 
 /* See struct source. */

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/syscall.h>
 
 #include <err.h>
 #include <errno.h>
@@ -24,6 +25,7 @@
 #include "handoff.h"
 
 static void	reset_signals(void);
+static void	every_signal(sigset_t *);
 static void	find_in_path(const char *, char *, size_t);
 
 void
@@ -35,7 +37,7 @@ handoff_init(struct handoff *h, char *const *argv, int stderr_to_socket)
 	h->argv = argv;
 	h->stderr_to_socket = stderr_to_socket;
 	find_in_path(argv[0], h->path, sizeof(h->path));
-	sigfillset(&all);
+	every_signal(&all);
 	sigemptyset(&none);
 	if ((error = posix_spawnattr_init(&h->attr)) != 0 ||
 	    (error = posix_spawnattr_setsigdefault(&h->attr, &all)) != 0 ||
@@ -102,17 +104,41 @@ handoff_exit_code(int error)
 	    EXIT_NOEXEC;
 }
 
+/*
+ * Every signal to its default disposition, by the system call itself:
+ * glibc's sigaction() refuses its two internal signals (32 and 33), and
+ * one ignored there when the bridge started would stay ignored across
+ * exec.  An all-zero kernel sigaction is SIG_DFL, no flags, empty mask,
+ * whatever the architecture's layout of the structure.
+ */
 static void
 reset_signals(void)
 {
-	struct sigaction sa;
+	unsigned long kernel_sigaction[8];
 	int sig;
 
-	sa.sa_handler = SIG_DFL;
-	sa.sa_flags = 0;
-	sigemptyset(&sa.sa_mask);
+	memset(kernel_sigaction, 0, sizeof(kernel_sigaction));
+	for (sig = 1; sig < NSIG; sig++)	/* SIGKILL, SIGSTOP refuse */
+		syscall(SYS_rt_sigaction, sig, kernel_sigaction, NULL,
+		    NSIG / 8);
+}
+
+/*
+ * sigfillset() without glibc's exception: its posix_spawn() leaves the
+ * internal signals 32 and 33 ignored in the child unless they are in the
+ * POSIX_SPAWN_SETSIGDEF set, and sigaddset() refuses them, so their bits
+ * are set by hand (glibc's sigset_t is an array of unsigned long).
+ */
+static void
+every_signal(sigset_t *set)
+{
+	const size_t bits = 8 * sizeof(set->__val[0]);
+	int sig;
+
+	sigfillset(set);
 	for (sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL);	/* SIGKILL, SIGSTOP refuse */
+		if (sigismember(set, sig) != 1)
+			set->__val[(sig - 1) / bits] |= 1UL << ((sig - 1) % bits);
 }
 
 /*

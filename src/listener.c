@@ -41,6 +41,7 @@ static void	bind_inet(const char *, const struct listen_spec *,
 static void	address_text(const struct sockaddr *, socklen_t, char *,
 		    size_t);
 static void	bind_unix(const struct listen_spec *, int, struct listeners *);
+static int	stale_socket(const struct sockaddr_un *, socklen_t);
 static void	add_listener(struct listeners *, int, const char *);
 static int	is_listener(const struct listeners *, int);
 
@@ -348,6 +349,28 @@ listeners_print(const struct listeners *ls, FILE *out)
 }
 
 /*
+ * Is the path a socket file that nobody listens on any more?  Only such a
+ * file is replaced: anything else there (a live socket, a regular file)
+ * is someone's, and the bind fails as it should.
+ */
+static int
+stale_socket(const struct sockaddr_un *sun, socklen_t len)
+{
+	struct stat st;
+	int fd, stale;
+
+	if (lstat(sun->sun_path, &st) == -1 || !S_ISSOCK(st.st_mode))
+		return 0;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	stale = connect(fd, (const struct sockaddr *)sun, len) == -1 &&
+	    errno == ECONNREFUSED;
+	close(fd);
+	errno = EADDRINUSE;
+	return stale;
+}
+
+/*
  * A unix path or an abstract name.  A socket file that nobody listens on
  * (left by a bridge that was killed) is replaced; one in use is an error.
  */
@@ -356,8 +379,7 @@ bind_unix(const struct listen_spec *spec, int backlog, struct listeners *ls)
 {
 	struct sockaddr_un sun;
 	socklen_t len;
-	int fd, probe;
-	int abstract = spec->kind == LISTEN_UNIX_ABSTRACT;
+	int fd, abstract = spec->kind == LISTEN_UNIX_ABSTRACT;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -371,14 +393,9 @@ bind_unix(const struct listen_spec *spec, int backlog, struct listeners *ls)
 		add_listener(ls, fd, abstract ? NULL : spec->path);
 		return;
 	}
-	if (errno != EADDRINUSE || abstract)
+	if (errno != EADDRINUSE || abstract || !stale_socket(&sun, len))
 		err(EXIT_TEMPFAIL, "bind %s%s", abstract ? "@" : "",
 		    spec->path);
-	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (probe == -1 || connect(probe, (struct sockaddr *)&sun, len) == 0 ||
-	    errno != ECONNREFUSED)
-		errc(EXIT_TEMPFAIL, EADDRINUSE, "bind %s", spec->path);
-	close(probe);
 	if (unlink(spec->path) == -1 ||
 	    bind_one(fd, (struct sockaddr *)&sun, len, backlog,
 	    spec->path) == -1)
