@@ -197,3 +197,119 @@ listening() {
 elapsed_ms() {
 	echo $((($(date +%s%N) - $1) / 1000000))
 }
+
+# has_children PID N: true if PID has exactly N child processes (for
+# wait_for, which must re-run the count each time).
+has_children() {
+	[ "$(nchildren "$1")" -eq "$2" ]
+}
+
+# --- helpers for the server feature tests (limits, logging, timeout, ...)
+
+# has_lines FILE N: true once FILE has at least N complete lines.
+has_lines() {
+	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
+}
+
+# start_bridge NAME ADDRESS [ARG...]: a bridge on --listen ADDRESS with
+# --print-address and ARGs (more options, --, a handler), stdout in
+# $T/NAME.out, stderr (the log) in $T/NAME.err. Returns once it has printed
+# its address, with pid (the bridge), addr (the first address printed) and
+# port (addr's port, for HOST:PORT) set; else fails and returns 1. Bash
+# without job control starts background commands with SIGINT ignored; env
+# puts it back to what a bridge normally inherits. Variables assigned in
+# front of the call (NOTIFY_SOCKET=... start_bridge ...) reach the bridge.
+start_bridge() {
+	local name=$1 address=$2
+	shift 2
+	bg env --default-signal=INT "$SOCKBRIDGE" --listen "$address" \
+	    --print-address "$@" >"$T/$name.out" 2>"$T/$name.err"
+	pid=$!
+	addr= port=
+	if ! wait_for 10 has_lines "$T/$name.out" 1; then
+		fail "$name: no address printed within 10 s:" \
+		    "$(cat "$T/$name.err")"
+		return 1
+	fi
+	addr=$(head -n 1 "$T/$name.out")
+	port=${addr##*:}
+}
+
+# log_count FILE ERE: how many lines of FILE match the extended regex ERE.
+log_count() {
+	grep -cE -- "$2" "$1" 2>/dev/null
+}
+
+# wait_log SECONDS FILE ERE [N]: wait until N (default 1) lines of FILE
+# match ERE.
+wait_log() {
+	wait_for "$1" has_match "$2" "$3" "${4:-1}"
+}
+
+has_match() {
+	[ "$(log_count "$1" "$2")" -ge "$3" ]
+}
+
+# status_of PID: wait for the background PID, print its exit status.
+status_of() {
+	local rc=0
+	wait "$1" || rc=$?
+	echo "$rc"
+}
+
+# running PID: true while PID exists and is not a zombie.
+running() {
+	kill -0 "$1" 2>/dev/null &&
+	    [ "$(ps -o stat= -p "$1" | cut -c1)" != Z ]
+}
+
+# now_ms: the time now, in milliseconds.
+now_ms() {
+	local t=${EPOCHREALTIME/./}
+	echo $((t / 1000))
+}
+
+# hold NAME SOCAT_ADDRESS: a client (socat) connected to SOCAT_ADDRESS
+# (TCP:127.0.0.1:PORT,bind=127.0.0.2, UNIX-CONNECT:PATH, ...) that sends
+# nothing until "say NAME LINE"; what it receives goes to $T/NAME.got.
+# held_pid is the client's pid (a timeout wrapper, 30 s at most).
+hold() {
+	local fd
+	mkfifo "$T/$1.in" || return 1
+	exec {fd}<>"$T/$1.in"
+	eval "HOLD_FD_$1=$fd"
+	# Without job control an asynchronous command's stdin is /dev/null
+	# unless redirected in the command itself: hence sh -c.
+	bg sh -c 'exec timeout 30 socat - "$1" <"$2" >"$3"' sh "$2" \
+	    "$T/$1.in" "$T/$1.got"
+	held_pid=$!
+}
+
+# say NAME LINE: the held client NAME sends LINE and a newline.
+say() {
+	local fd
+	eval "fd=\$HOLD_FD_$1"
+	printf '%s\n' "$2" >&"$fd"
+}
+
+# proc_ticks PID: user + system CPU time of PID so far, in clock ticks.
+proc_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# nfds PID: how many descriptors PID has open.
+nfds() {
+	ls "/proc/$1/fd" | wc -l
+}
+
+# log_errors FILE: the lines of a bridge's stderr log that are not its
+# routine info lines (start, end, refused, drain), i.e. errors and warnings.
+log_errors() {
+	grep -v '^sockbridge: \(start\|end\|refused\|drain\) ' "$1"
+}
+
+# nchildren_is PID OP N: [ "$(nchildren PID)" OP N ], counted afresh at each
+# call (for wait_for, whose arguments are expanded only once).
+nchildren_is() {
+	[ "$(nchildren "$1")" "$2" "$3" ]
+}

@@ -1,0 +1,273 @@
+/*
+ * probe: a test handler that reports what it was given, and a helper that
+ * hands a prepared socket to a command.
+ *
+ * probe
+ *	Writes to stdout (the client) one line per open descriptor
+ *	("fd 0 socket:[1234]", the readlink(2) target), whether fds 0 and 1
+ *	are non-blocking ("nonblock 0 no"), the SigBlk, SigIgn and SigCgt
+ *	lines of /proc/self/status and the environment ("env NAME=VALUE"),
+ *	then writes "probe-stderr-marker" to fd 2.
+ *
+ * probe --make KIND FD [ADDRESS] -- command [arg ...]
+ *	Creates a socket on descriptor FD (not close-on-exec) and execs the
+ *	command with it.  KIND is one of:
+ *	    udp              a UDP socket bound to 127.0.0.1
+ *	    unbound          a TCP socket, neither bound nor listening
+ *	    connected        a TCP socket connected to a peer that stays open
+ *	                     until the exec
+ *	    listen           a listener on ADDRESS
+ *	    listen-nonblock  a listener on ADDRESS with O_NONBLOCK set
+ *	ADDRESS is IPV4:PORT or a unix socket path (anything with a '/'); a
+ *	unix socket file is left behind when the listener goes away.
+ *
+ * probe --sockopts
+ *	Writes to stdout one line "nodelay=N keepalive=N": TCP_NODELAY and
+ *	SO_KEEPALIVE of fd 0 (getsockopt), "-" for an option fd 0 does not
+ *	have (TCP_NODELAY on a unix socket).
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <dirent.h>
+#include <err.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static int	high(int);
+static int	listener(const char *);
+static int	make(const char *, const char *);
+static void	report(void);
+static const char *sockopt(int, int);
+static int	sockopts(void);
+static void	usage(void);
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: probe\n"
+	    "       probe --make KIND FD [ADDRESS] -- command [arg ...]\n"
+	    "       probe --sockopts\n");
+	exit(2);
+}
+
+/* Move fd out of the way of the target descriptor, close-on-exec. */
+static int
+high(int fd)
+{
+	int nfd;
+
+	if ((nfd = fcntl(fd, F_DUPFD_CLOEXEC, 64)) == -1)
+		err(1, "fcntl F_DUPFD_CLOEXEC");
+	close(fd);
+	return nfd;
+}
+
+static int
+listener(const char *address)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_un sun;
+	struct sockaddr *sa;
+	socklen_t len;
+	char host[INET_ADDRSTRLEN], *colon;
+	const char *errstr;
+	int fd, on = 1;
+
+	if (strchr(address, '/') != NULL) {
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		if (strlcpy(sun.sun_path, address, sizeof(sun.sun_path)) >=
+		    sizeof(sun.sun_path))
+			errx(1, "%s: path too long", address);
+		sa = (struct sockaddr *)&sun;
+		len = sizeof(sun);
+	} else {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		if ((colon = strrchr(address, ':')) == NULL ||
+		    (size_t)(colon - address) >= sizeof(host))
+			errx(1, "%s: not IPV4:PORT", address);
+		memcpy(host, address, colon - address);
+		host[colon - address] = '\0';
+		if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+			errx(1, "%s: not an IPv4 address", host);
+		sin.sin_port = htons(strtonum(colon + 1, 0, 65535, &errstr));
+		if (errstr != NULL)
+			errx(1, "%s: port is %s", address, errstr);
+		sa = (struct sockaddr *)&sin;
+		len = sizeof(sin);
+	}
+	if ((fd = socket(sa->sa_family, SOCK_STREAM, 0)) == -1)
+		err(1, "socket");
+	if (sa->sa_family == AF_INET &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		err(1, "setsockopt SO_REUSEADDR");
+	if (bind(fd, sa, len) == -1)
+		err(1, "bind %s", address);
+	if (listen(fd, 16) == -1)
+		err(1, "listen");
+	return fd;
+}
+
+static int
+make(const char *kind, const char *address)
+{
+	struct sockaddr_in sin;
+	socklen_t len;
+	int fd, l, flags;
+
+	if (strcmp(kind, "udp") == 0) {
+		if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
+			err(1, "socket");
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+			err(1, "bind");
+	} else if (strcmp(kind, "unbound") == 0) {
+		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+			err(1, "socket");
+	} else if (strcmp(kind, "connected") == 0) {
+		/* The peer and its listener are close-on-exec: gone at exec. */
+		l = high(listener("127.0.0.1:0"));
+		len = sizeof(sin);
+		if (getsockname(l, (struct sockaddr *)&sin, &len) == -1)
+			err(1, "getsockname");
+		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+			err(1, "socket");
+		if (connect(fd, (struct sockaddr *)&sin, len) == -1)
+			err(1, "connect");
+		fd = high(fd);
+		if (high(accept(l, NULL, NULL)) == -1)
+			err(1, "accept");
+	} else if (strcmp(kind, "listen") == 0 ||
+	    strcmp(kind, "listen-nonblock") == 0) {
+		if (address == NULL)
+			usage();
+		fd = listener(address);
+		if (strcmp(kind, "listen-nonblock") == 0 &&
+		    ((flags = fcntl(fd, F_GETFL)) == -1 ||
+		    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1))
+			err(1, "fcntl O_NONBLOCK");
+	} else
+		usage();
+	return high(fd);
+}
+
+static void
+report(void)
+{
+	DIR *d;
+	FILE *f;
+	struct dirent *e;
+	char path[64], target[PATH_MAX], line[256];
+	const char *errstr;
+	ssize_t n;
+	char **ep;
+	int fd, flags;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		err(1, "/proc/self/fd");
+	while ((e = readdir(d)) != NULL) {
+		fd = strtonum(e->d_name, 0, INT_MAX, &errstr);
+		if (errstr != NULL || fd == dirfd(d))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		if ((n = readlink(path, target, sizeof(target) - 1)) == -1)
+			err(1, "readlink %s", path);
+		target[n] = '\0';
+		printf("fd %d %s\n", fd, target);
+	}
+	closedir(d);
+
+	for (fd = 0; fd <= 1; fd++) {
+		if ((flags = fcntl(fd, F_GETFL)) == -1)
+			printf("nonblock %d closed\n", fd);
+		else
+			printf("nonblock %d %s\n", fd,
+			    flags & O_NONBLOCK ? "yes" : "no");
+	}
+
+	if ((f = fopen("/proc/self/status", "r")) == NULL)
+		err(1, "/proc/self/status");
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "SigBlk:", 7) == 0 ||
+		    strncmp(line, "SigIgn:", 7) == 0 ||
+		    strncmp(line, "SigCgt:", 7) == 0)
+			fputs(line, stdout);
+	fclose(f);
+
+	for (ep = environ; *ep != NULL; ep++)
+		printf("env %s\n", *ep);
+
+	if (fflush(stdout) == EOF)
+		err(1, "stdout");
+	fprintf(stderr, "probe-stderr-marker\n");
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *errstr, *kind, *address = NULL;
+	int fd, target;
+
+	if (argc == 1) {
+		report();
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--sockopts") == 0)
+		return sockopts();
+	if (argc < 6 || strcmp(argv[1], "--make") != 0)
+		usage();
+	kind = argv[2];
+	target = strtonum(argv[3], 0, INT_MAX, &errstr);
+	if (errstr != NULL)
+		errx(1, "fd %s: %s", argv[3], errstr);
+	if (strcmp(argv[4], "--") != 0) {
+		address = argv[4];
+		if (strcmp(argv[5], "--") != 0 || argc < 7)
+			usage();
+		argv += 6;
+	} else
+		argv += 5;
+
+	fd = make(kind, address);
+	if (dup2(fd, target) == -1)
+		err(1, "dup2");
+	close(fd);
+	execvp(argv[0], argv);
+	err(127, "%s", argv[0]);
+}
+
+/* One socket option of fd 0 as text: "0", "1", or "-" if it has none. */
+static const char *
+sockopt(int level, int name)
+{
+	socklen_t len;
+	int on;
+
+	len = sizeof(on);
+	if (getsockopt(0, level, name, &on, &len) == -1)
+		return "-";
+	return on ? "1" : "0";
+}
+
+static int
+sockopts(void)
+{
+	printf("nodelay=%s", sockopt(IPPROTO_TCP, TCP_NODELAY));
+	printf(" keepalive=%s\n", sockopt(SOL_SOCKET, SO_KEEPALIVE));
+	if (fflush(stdout) == EOF)
+		err(1, "stdout");
+	return 0;
+}
