@@ -220,6 +220,9 @@ from_stdin(struct listeners *ls)
 	if (strcmp(why, "socket is not listening") == 0)
 		errx(EXIT_MISUSE, "fd 0 is a connected socket: run me with "
 		    "wait, not nowait");
+	/* a datagram service (inetd dgram) is not ours to bridge */
+	if (strcmp(why, "not a stream or seqpacket socket") == 0)
+		errx(EXIT_MISUSE, "fd 0 (stdin): %s", why);
 	return 0;
 }
 
