@@ -253,7 +253,7 @@ has_match() {
 # status_of PID: wait for the background PID, print its exit status.
 status_of() {
 	local rc=0
-	wait "$1" || rc=$?
+	wait "$1" 2>/dev/null || rc=$?
 	echo "$rc"
 }
 
