@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "compat.h"
 
 #define MESSAGE_MAX	1024
@@ -28,7 +29,6 @@
 static __dead void usage(FILE *, int);
 static size_t	read_message(char *, size_t, long long);
 static void	write_all(int, const char *, size_t);
-static long long now_ms(void);
 
 static const struct option longopts[] = {
 	{ "help",	no_argument,		NULL, 'h' },
@@ -133,15 +133,6 @@ write_all(int fd, const char *buf, size_t len)
 		buf += n;
 		len -= n;
 	}
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void

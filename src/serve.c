@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "children.h"
+#include "clock.h"
 #include "compat.h"
 #include "conn.h"
 #include "log.h"
@@ -59,7 +60,6 @@ static volatile sig_atomic_t got_child, stop_requests;
 
 static void	catch_signals(sigset_t *);
 static void	on_signal(int);
-static long long now_ms(void);
 static char    *with_newline(const char *);
 static int	wait_plan(struct server *, long long, struct timespec *,
 		    int *);
@@ -480,13 +480,4 @@ on_signal(int sig)
 		got_child = 1;
 	else
 		stop_requests++;
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
