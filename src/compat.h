@@ -10,6 +10,10 @@
 #define __dead __attribute__((__noreturn__))
 #endif
 
+#ifndef nitems
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 /* Exit codes are an interface, documented in sockbridge(8) (s6 style). */
 #define EXIT_MISUSE	100	/* bad option, bad environment, no listener */
 #define EXIT_TEMPFAIL	111	/* a system call failed: maybe better later */

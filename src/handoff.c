@@ -4,19 +4,25 @@
  * --stderr-to-socket, no other descriptor, every signal at its default
  * disposition and an empty signal mask, whatever the bridge inherited.
  *
- * posix_spawn(3) does this without copying the bridge's address space
- * (glibc uses CLONE_VFORK) and reports a handler that cannot be executed
- * as an error number, so the bridge can say why and close the client.
+ * One routine does it, become_handler(): in a vfork(2) child for each
+ * client, or in the bridge itself with --once.  vfork rather than
+ * posix_spawn(3): glibc's posix_spawn makes some 70 system calls in the
+ * child (a sigaction for every signal, whether or not it needs one),
+ * while the dispositions to reset are known at start-up: the few the
+ * bridge sets and those it inherited as ignored.  The parent waits
+ * (suspended) until the exec, and the child reports an exec that failed
+ * through the memory they share, so the bridge can say why.
  */
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include <err.h>
 #include <errno.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,27 +30,22 @@
 
 #include "handoff.h"
 
-static void	reset_signals(void);
-static void	every_signal(sigset_t *);
+/* The signals serve.c catches or ignores in the bridge itself. */
+static const int bridge_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGPIPE };
+
+static __dead void become_handler(const struct handoff *, int,
+		    char *const *, volatile int *);
+static void	find_signals_to_reset(struct handoff *);
+static void	reset_signals(const struct handoff *);
 static void	find_in_path(const char *, char *, size_t);
 
 void
 handoff_init(struct handoff *h, char *const *argv, int stderr_to_socket)
 {
-	sigset_t all, none;
-	int error;
-
 	h->argv = argv;
 	h->stderr_to_socket = stderr_to_socket;
 	find_in_path(argv[0], h->path, sizeof(h->path));
-	every_signal(&all);
-	sigemptyset(&none);
-	if ((error = posix_spawnattr_init(&h->attr)) != 0 ||
-	    (error = posix_spawnattr_setsigdefault(&h->attr, &all)) != 0 ||
-	    (error = posix_spawnattr_setsigmask(&h->attr, &none)) != 0 ||
-	    (error = posix_spawnattr_setflags(&h->attr,
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)) != 0)
-		errc(EXIT_TEMPFAIL, error, "posix_spawnattr");
+	find_signals_to_reset(h);
 }
 
 /*
@@ -53,47 +54,30 @@ handoff_init(struct handoff *h, char *const *argv, int stderr_to_socket)
  * made.  The client is the caller's to close either way.
  */
 int
-handoff_spawn(struct handoff *h, int client, char *const *envp, pid_t *pid)
+handoff_spawn(const struct handoff *h, int client, char *const *envp,
+    pid_t *pid)
 {
-	posix_spawn_file_actions_t fa;
-	int error;
+	volatile int exec_error = 0;
+	pid_t child;
 
-	if ((error = posix_spawn_file_actions_init(&fa)) != 0)
-		return error;
-	if ((error = posix_spawn_file_actions_adddup2(&fa, client,
-	    STDIN_FILENO)) == 0 &&
-	    (error = posix_spawn_file_actions_adddup2(&fa, client,
-	    STDOUT_FILENO)) == 0 &&
-	    (!h->stderr_to_socket ||
-	    (error = posix_spawn_file_actions_adddup2(&fa, client,
-	    STDERR_FILENO)) == 0) &&
-	    (error = posix_spawn_file_actions_addclosefrom_np(&fa,
-	    STDERR_FILENO + 1)) == 0)
-		error = *h->path != '\0' ?
-		    posix_spawn(pid, h->path, &fa, &h->attr, h->argv, envp) :
-		    posix_spawnp(pid, h->argv[0], &fa, &h->attr, h->argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	return error;
+	if ((child = vfork()) == -1)
+		return errno;
+	if (child == 0)
+		become_handler(h, client, envp, &exec_error);
+	/* the child has exec'd or exited by now */
+	if (exec_error != 0) {
+		waitpid(child, NULL, 0);
+		return exec_error;
+	}
+	*pid = child;
+	return 0;
 }
 
 /* --once: become the handler.  Only returns by exiting 126 or 127. */
 void
-handoff_exec(struct handoff *h, int client, char *const *envp)
+handoff_exec(const struct handoff *h, int client, char *const *envp)
 {
-	sigset_t none;
-
-	if (dup2(client, STDIN_FILENO) == -1 ||
-	    dup2(client, STDOUT_FILENO) == -1 ||
-	    (h->stderr_to_socket && dup2(client, STDERR_FILENO) == -1))
-		err(EXIT_NOEXEC, "dup2");
-	closefrom(STDERR_FILENO + 1);
-	reset_signals();
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execvpe(h->argv[0], h->argv, envp);
-	/* stderr may be the client now: the message goes to it, as inetd */
-	warn("%s", h->argv[0]);
-	_exit(handoff_exit_code(errno));
+	become_handler(h, client, envp, NULL);
 }
 
 /* 127 for a handler that is not there, 126 for one that will not run. */
@@ -105,45 +89,86 @@ handoff_exit_code(int error)
 }
 
 /*
- * Every signal to its default disposition, by the system call itself:
- * glibc's sigaction() refuses its two internal signals (32 and 33), and
- * one ignored there when the bridge started would stay ignored across
- * exec.  An all-zero kernel sigaction is SIG_DFL, no flags, empty mask,
- * whatever the architecture's layout of the structure.
+ * Set up fds and signals and exec the handler.  In a vfork child this may
+ * only make system calls: exec_error is where it reports a failure to
+ * the waiting parent.  With --once (exec_error NULL) it says why itself:
+ * on stderr, which may be the client by now, as with inetd.
  */
 static void
-reset_signals(void)
+become_handler(const struct handoff *h, int client, char *const *envp,
+    volatile int *exec_error)
+{
+	sigset_t none;
+	int error;
+
+	if (dup2(client, STDIN_FILENO) == -1 ||
+	    dup2(client, STDOUT_FILENO) == -1 ||
+	    (h->stderr_to_socket && dup2(client, STDERR_FILENO) == -1))
+		goto fail;
+	if (syscall(SYS_close_range, STDERR_FILENO + 1, ~0U, 0) == -1)
+		closefrom(STDERR_FILENO + 1);	/* kernels before 5.9 */
+	reset_signals(h);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (*h->path != '\0')
+		execve(h->path, h->argv, envp);
+	else
+		execvpe(h->argv[0], h->argv, envp);
+fail:
+	error = errno;
+	if (exec_error != NULL)
+		*exec_error = error;
+	else
+		warnc(error, "%s", h->argv[0]);
+	_exit(handoff_exit_code(error));
+}
+
+/*
+ * The signals a handler would otherwise inherit in a state other than
+ * SIG_DFL: those the bridge handles, and those it was started with
+ * ignored (exec keeps an ignored signal ignored).  glibc's sigaction()
+ * will not even look at its internal signals 32 and 33, so those are
+ * always reset.
+ */
+static void
+find_signals_to_reset(struct handoff *h)
+{
+	struct sigaction sa;
+	size_t i;
+	int sig, handled;
+
+	h->nreset = 0;
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		for (handled = 0, i = 0; i < nitems(bridge_signals); i++)
+			handled |= bridge_signals[i] == sig;
+		if (handled || sigaction(sig, NULL, &sa) == -1 ||
+		    sa.sa_handler != SIG_DFL)
+			h->reset[h->nreset++] = sig;
+	}
+}
+
+/*
+ * Back to SIG_DFL by the system call itself, which glibc's sigaction()
+ * refuses for its internal signals.  An all-zero kernel sigaction is
+ * SIG_DFL, no flags, empty mask, whatever the architecture's layout.
+ */
+static void
+reset_signals(const struct handoff *h)
 {
 	unsigned long kernel_sigaction[8];
-	int sig;
+	int i;
 
 	memset(kernel_sigaction, 0, sizeof(kernel_sigaction));
-	for (sig = 1; sig < NSIG; sig++)	/* SIGKILL, SIGSTOP refuse */
-		syscall(SYS_rt_sigaction, sig, kernel_sigaction, NULL,
+	for (i = 0; i < h->nreset; i++)
+		syscall(SYS_rt_sigaction, h->reset[i], kernel_sigaction, NULL,
 		    NSIG / 8);
 }
 
 /*
- * sigfillset() without glibc's exception: its posix_spawn() leaves the
- * internal signals 32 and 33 ignored in the child unless they are in the
- * POSIX_SPAWN_SETSIGDEF set, and sigaddset() refuses them, so their bits
- * are set by hand (glibc's sigset_t is an array of unsigned long).
- */
-static void
-every_signal(sigset_t *set)
-{
-	const size_t bits = 8 * sizeof(set->__val[0]);
-	int sig;
-
-	sigfillset(set);
-	for (sig = 1; sig < NSIG; sig++)
-		if (sigismember(set, sig) != 1)
-			set->__val[(sig - 1) / bits] |= 1UL << ((sig - 1) % bits);
-}
-
-/*
  * The PATH search of execvp(3), done once at start-up rather than for
- * every client.  Not found now: path stays empty and each spawn searches
+ * every client.  Not found now: path stays empty and each exec searches
  * again (and reports the error), as a handler may be installed later.
  */
 static void
@@ -151,6 +176,7 @@ find_in_path(const char *name, char *path, size_t size)
 {
 	const char *dirs = getenv("PATH");
 	char *copy, *rest, *dir;
+	struct stat st;
 
 	*path = '\0';
 	if (strchr(name, '/') != NULL) {
@@ -162,7 +188,8 @@ find_in_path(const char *name, char *path, size_t size)
 	rest = copy;
 	while ((dir = strsep(&rest, ":")) != NULL) {
 		snprintf(path, size, "%s/%s", *dir ? dir : ".", name);
-		if (access(path, X_OK) == 0)
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(path, X_OK) == 0)
 			break;
 		*path = '\0';
 	}

@@ -3,7 +3,7 @@
 
 #include <sys/types.h>
 
-#include <spawn.h>
+#include <signal.h>
 
 #include "compat.h"
 
@@ -12,12 +12,13 @@ struct handoff {
 	char *const	*argv;
 	char		 path[4096];	/* argv[0] found in PATH once, or "" */
 	int		 stderr_to_socket;
-	posix_spawnattr_t attr;
+	int		 reset[NSIG];	/* signals not at SIG_DFL in the bridge */
+	int		 nreset;
 };
 
 void	handoff_init(struct handoff *, char *const *, int);
-int	handoff_spawn(struct handoff *, int, char *const *, pid_t *);
-__dead void handoff_exec(struct handoff *, int, char *const *);
+int	handoff_spawn(const struct handoff *, int, char *const *, pid_t *);
+__dead void handoff_exec(const struct handoff *, int, char *const *);
 int	handoff_exit_code(int);
 
 #endif

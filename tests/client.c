@@ -531,7 +531,9 @@ main(int argc, char *argv[])
 		err(1, "calloc");
 	nall = 0;
 	for (i = 0; i < threads; i++) {
-		memcpy(all + nall, w[i].lat, w[i].nlat * sizeof(double));
+		if (w[i].nlat > 0)	/* lat is NULL when none succeeded */
+			memcpy(all + nall, w[i].lat,
+			    w[i].nlat * sizeof(double));
 		nall += w[i].nlat;
 		free(w[i].lat);
 	}
@@ -547,5 +549,9 @@ main(int argc, char *argv[])
 	    "p99_ms=%.3f\n", total[OK], failed, secs,
 	    secs > 0 ? total[OK] / secs : 0.0, percentile(all, nall, 0.50),
 	    percentile(all, nall, 0.99));
+	free(all);
+	free(w);
+	free(cfg.expect);
+	free(cfg.msg);
 	return failed == 0 ? 0 : 1;
 }

@@ -235,6 +235,7 @@ add_env(char ***envp, size_t *n, const char *name, const char *value)
 	for (i = 0; i < *n; i++)
 		if (strncmp((*envp)[i], name, len) == 0 &&
 		    (*envp)[i][len] == '=') {
+			free((*envp)[i]);
 			(*envp)[i] = s;
 			return;
 		}
@@ -529,5 +530,8 @@ main(int argc, char *argv[])
 		(void)unlink(m.path);
 	printf("events=%ld starts=%ld dropped=%ld stops=%ld last_status=%d\n",
 	    m.events, m.starts, m.dropped, m.stops, m.last_status);
+	for (i = 0; m.env[i] != NULL; i++)
+		free(m.env[i]);
+	free(m.env);
 	return 0;
 }
