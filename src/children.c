@@ -86,14 +86,19 @@ children_reap(struct children *ch, struct child *gone, int *status)
 	return 0;
 }
 
+/*
+ * SIGTERM first, SIGKILL after the grace, to the handler's whole process
+ * group (handoff.c makes one per handler): a child it left behind would
+ * keep the client's connection open.
+ */
 static void
 escalate(struct child *c, long long now)
 {
 	if (c->term_at == 0) {
-		kill(c->pid, SIGTERM);
+		kill(-c->pid, SIGTERM);
 		c->term_at = now;
 	} else if (!c->killed && now >= c->term_at + KILL_GRACE_MS) {
-		kill(c->pid, SIGKILL);
+		kill(-c->pid, SIGKILL);
 		c->killed = 1;
 	}
 }

@@ -101,6 +101,14 @@ become_handler(const struct handoff *h, int client, char *const *envp,
 	sigset_t none;
 	int error;
 
+	/*
+	 * Each handler leads a process group of its own, so that a timeout
+	 * or a drain reaches whatever it started (a shell's children hold
+	 * the client too).  With --once the bridge's group is the
+	 * activator's business.
+	 */
+	if (exec_error != NULL)
+		setpgid(0, 0);
 	if (dup2(client, STDIN_FILENO) == -1 ||
 	    dup2(client, STDOUT_FILENO) == -1 ||
 	    (h->stderr_to_socket && dup2(client, STDERR_FILENO) == -1))

@@ -27,7 +27,7 @@ static void	sleep_seconds(long long);
 void
 watchdog_start(long long seconds)
 {
-	pid_t handler = getpid(), pid;
+	pid_t handler = getpid(), pid, target;
 
 	if ((pid = fork()) == -1)
 		err(EXIT_TEMPFAIL, "fork watchdog");
@@ -40,10 +40,16 @@ watchdog_start(long long seconds)
 	close(STDIN_FILENO);
 	close(STDOUT_FILENO);
 	sleep_seconds(seconds);
+	/*
+	 * The handler's whole group when it leads one (upstart and systemd
+	 * start services with setsid), so that its children let go of the
+	 * client too; else the handler alone, not the activator's group.
+	 */
+	target = getpgid(handler) == handler ? -handler : handler;
 	log_error("timeout pid=%ld seconds=%lld", (long)handler, seconds);
-	kill(handler, SIGTERM);
+	kill(target, SIGTERM);
 	sleep_seconds(KILL_GRACE_SECONDS);
-	kill(handler, SIGKILL);
+	kill(target, SIGKILL);
 	_exit(0);
 }
 
