@@ -1,0 +1,364 @@
+#!/bin/bash
+# bench/bench.sh: connection rate of sockbridge against the servers a user
+# would otherwise pick, all running the same tiny handler (bench/handler).
+# Run it with `make bench`, which builds everything and exports:
+#   SOCKBRIDGE  the bridge       TESTS_BIN  tests/ (client, freeport)
+#   BENCH_BIN   bench/ (handler, minimal; results.txt is written there)
+# Knobs (environment):
+#   BENCH_ROUNDS   rounds, each server in turn within a round (7)
+#   BENCH_SECONDS  seconds of load per server per round (1)
+#   BENCH_THREADS  client threads, each one connection at a time (4)
+#   BENCH_LIMIT    concurrency limit given to every server that has one (64)
+#   BENCH_SERVERS  servers to run, space separated (all of them)
+#   BENCH_RESULTS  where the table is saved ($BENCH_BIN/results.txt)
+# Exit 0 when every connection to every server got the right reply, 1
+# otherwise.  The performance targets are reported, not enforced.
+
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+. "$BENCH_DIR/../tests/lib.sh"
+
+ROUNDS=${BENCH_ROUNDS:-7}
+DURATION=${BENCH_SECONDS:-1}
+THREADS=${BENCH_THREADS:-4}
+LIMIT=${BENCH_LIMIT:-64}
+BENCH_BIN=${BENCH_BIN:-$(dirname "$SOCKBRIDGE")/../bench}
+RESULTS=${BENCH_RESULTS:-$BENCH_BIN/results.txt}
+# In this order, so that the servers of the targets run next to sockbridge.
+ALL_SERVERS="sockbridge tcpserver minimal sockbridge-quiet tcpsvd xinetd
+systemd-socket-activate socat"
+SERVERS=${BENCH_SERVERS:-$ALL_SERVERS}
+
+HANDLER=$BENCH_BIN/handler
+MINIMAL=$BENCH_BIN/minimal
+CLIENT=$TESTS_BIN/client
+MESSAGE=hello
+REPLY='I got your message: hello'
+HZ=$(getconf CLK_TCK)
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+for v in ROUNDS DURATION THREADS LIMIT; do
+	case ${!v} in
+	'' | *[!0-9]* | 0*) die "$v=${!v}: not a positive number" ;;
+	esac
+done
+for f in "$SOCKBRIDGE" "$HANDLER" "$MINIMAL" "$CLIENT" "$TESTS_BIN/freeport"
+do
+	[ -x "$f" ] || die "$f is not built (run me with make bench)"
+done
+for name in $SERVERS; do
+	case " $(echo $ALL_SERVERS) " in
+	*" $name "*) ;;
+	*) die "$name: unknown server (known: $(echo $ALL_SERVERS))" ;;
+	esac
+done
+
+if ldd "$HANDLER" >/dev/null 2>&1; then
+	LINKAGE=dynamic
+else
+	LINKAGE=static
+fi
+
+# server_cmd NAME: the server's program; fails (saying why) if missing.
+server_cmd() {
+	local cmd=
+	case $1 in
+	sockbridge)	cmd=$SOCKBRIDGE ;;
+	sockbridge-quiet)
+		"$SOCKBRIDGE" --help 2>&1 | grep -q -e --quiet ||
+		    { echo "sockbridge has no --quiet"; return 1; }
+		cmd=$SOCKBRIDGE ;;
+	xinetd)		cmd=$(command -v xinetd || command -v /usr/sbin/xinetd)
+			[ "$(id -u)" -eq 0 ] ||
+			    { echo "xinetd needs root here"; return 1; } ;;
+	minimal)	cmd=$MINIMAL ;;
+	*)		cmd=$(command -v "$1") ;;
+	esac
+	[ -n "$cmd" ] || { echo "$1 is not installed"; return 1; }
+	echo "$cmd"
+}
+
+server_limit() {
+	case $1 in
+	sockbridge*)	echo "--max-connections $LIMIT" ;;
+	tcpserver)	echo "-c $LIMIT" ;;
+	tcpsvd)		echo "-c $LIMIT" ;;
+	xinetd)		echo "instances = $LIMIT" ;;
+	socat)		echo "max-children=$LIMIT" ;;
+	*)		echo "none (it has no limit)" ;;
+	esac
+}
+
+# start_server NAME CMD PORT: start it in the background; sets SPID.
+start_server() {
+	local name=$1 cmd=$2 port=$3
+	case $name in
+	sockbridge)
+		bg "$cmd" --listen "127.0.0.1:$port" --max-connections "$LIMIT" \
+		    -- "$HANDLER" ;;
+	sockbridge-quiet)
+		bg "$cmd" --listen "127.0.0.1:$port" --max-connections "$LIMIT" \
+		    --quiet -- "$HANDLER" ;;
+	tcpserver)
+		bg "$cmd" -RHl0 -c "$LIMIT" 127.0.0.1 "$port" "$HANDLER" ;;
+	tcpsvd)
+		bg "$cmd" -l0 -c "$LIMIT" 127.0.0.1 "$port" "$HANDLER" ;;
+	xinetd)
+		# cps: xinetd's default (50 a second, then off for 10 s)
+		# would stop the service in the first second.
+		cat >"$T/xinetd.conf" <<-EOF
+		defaults
+		{
+			log_type	= FILE $T/xinetd.log
+			log_on_success	=
+			log_on_failure	=
+		}
+
+		service sockbridge-bench
+		{
+			type		= UNLISTED
+			port		= $port
+			bind		= 127.0.0.1
+			socket_type	= stream
+			protocol	= tcp
+			wait		= no
+			user		= root
+			server		= $HANDLER
+			instances	= $LIMIT
+			per_source	= UNLIMITED
+			cps		= 1000000 1
+			flags		= IPv4
+		}
+		EOF
+		bg "$cmd" -dontfork -f "$T/xinetd.conf" \
+		    -pidfile "$T/xinetd.pid" ;;
+	systemd-socket-activate)
+		bg "$cmd" -a --inetd -l "127.0.0.1:$port" "$HANDLER" ;;
+	socat)
+		bg "$cmd" "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork,max-children=$LIMIT" \
+		    "EXEC:$HANDLER" ;;
+	minimal)
+		bg "$cmd" "$port" "$HANDLER" ;;
+	esac </dev/null >"$T/$name.out" 2>"$T/$name.err"
+	SPID=$!
+}
+
+# cpu_ticks PID: CPU time of PID and of the children it has reaped, in
+# clock ticks (utime stime cutime cstime: fields 14-17 of its stat).
+cpu_ticks() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+	set -- ${stat##*) }
+	echo $((${12} + ${13} + ${14} + ${15}))
+}
+
+# handlers_done PID: no child of PID is still running (zombies aside).
+handlers_done() {
+	! ps --ppid "$1" -o stat= 2>/dev/null | grep -qv '^Z'
+}
+
+# field NAME LINE: the value of NAME=value in LINE.
+field() {
+	local kv
+	for kv in $2; do
+		case $kv in
+		"$1"=*) echo "${kv#*=}"; return ;;
+		esac
+	done
+	echo 0
+}
+
+# median VALUE...: the median of the numbers given, "-" if none is.
+median() {
+	printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -g | awk '{ v[NR] = $1 }
+	    END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2];
+	    else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# ratio A B: A / B to two decimals ("-" when either is missing).
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+	    if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0)
+		printf "%.2f", a / b; else print "-" }'
+}
+
+# paired A B: the median over the rounds of A's rate divided by B's in
+# the same round (a slow spell on the machine then weighs on both sides).
+paired() {
+	local r q=
+	for r in $(seq "$ROUNDS"); do
+		q="$q $(ratio "${RATE[$1,$r]:-}" "${RATE[$2,$r]:-}")"
+	done
+	median $q
+}
+
+# target WHAT VALUE OP LIMIT: one line, "met" or "MISSED".
+target() {
+	local r
+	awk -v v="$2" -v l="$4" -v op="$3" 'BEGIN {
+	    ok = op == ">=" ? v + 0 >= l + 0 : v + 0 <= l + 0
+	    exit !(v ~ /^[0-9.]+$/ && l ~ /^[0-9.]+$/ && ok) }' &&
+	    r=met || r=MISSED
+	echo "$1 $2 (target $3 $4): $r"
+}
+
+declare -A PORT PID RATE RATES P50S P99S CPUS FAILED RSS PRIV
+RUN=
+SKIPPED=
+STATUS=0
+
+# Start every server once, each on its own port, and check that it answers.
+for name in $SERVERS; do
+	if ! cmd=$(server_cmd "$name"); then
+		echo "bench: $name skipped: $cmd" >&2
+		SKIPPED="$SKIPPED $name:$(echo "$cmd" | tr ' ' '_')"
+		continue
+	fi
+	port=$(free_port) || die "no free port"
+	start_server "$name" "$cmd" "$port"
+	if ! wait_for 10 tcp_listening "$port" ||
+	    ! out=$("$CLIENT" -p "$port" -T 5 -m "$MESSAGE" -e "$REPLY" \
+	    2>&1); then
+		echo "bench: $name does not serve on port $port: skipped" >&2
+		echo "${out:-}" | sed 's/^/  /' >&2
+		sed 's/^/  /' "$T/$name.err" >&2
+		kill -TERM "$SPID" 2>/dev/null
+		SKIPPED="$SKIPPED $name:does_not_serve"
+		STATUS=1
+		continue
+	fi
+	PORT[$name]=$port
+	PID[$name]=$SPID
+	RUN="$RUN $name"
+	FAILED[$name]=0
+done
+[ -n "$RUN" ] || die "no server could be run"
+
+set -- $RUN
+nserv=$#
+echo "bench: $ROUNDS rounds x $nserv servers x ${DURATION}s," \
+    "$THREADS client threads" >&2
+
+# Interleaved rounds: every server once per round, the first one moving on
+# by one each round, so that no server always comes after the same one.
+for round in $(seq "$ROUNDS"); do
+	set -- $RUN
+	k=$(((round - 1) % nserv))
+	for name in "${@:k+1}" "${@:1:k}"; do
+		pid=${PID[$name]}
+		wait_for 5 handlers_done "$pid"
+		t0=$(cpu_ticks "$pid")
+		line=$("$CLIENT" -p "${PORT[$name]}" -t "$THREADS" \
+		    -d "$DURATION" -T 10 -m "$MESSAGE" -e "$REPLY" \
+		    2>>"$T/$name.client")
+		rc=$?
+		wait_for 5 handlers_done "$pid"
+		t1=$(cpu_ticks "$pid")
+		[ -n "$line" ] || line="ok=0 failed=1 (client exit $rc)"
+		printf 'bench: round %d %-24s %s\n' "$round" "$name" "$line" >&2
+		ok=$(field ok "$line")
+		failed=$(field failed "$line")
+		[ "$rc" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
+		FAILED[$name]=$((FAILED[$name] + failed))
+		RATE[$name,$round]=$(field rate "$line")
+		RATES[$name]="${RATES[$name]:-} ${RATE[$name,$round]}"
+		P50S[$name]="${P50S[$name]:-} $(field p50_ms "$line")"
+		P99S[$name]="${P99S[$name]:-} $(field p99_ms "$line")"
+		CPUS[$name]="${CPUS[$name]:-} $(awk -v t=$((t1 - t0)) \
+		    -v n=$((ok + failed)) -v hz="$HZ" \
+		    'BEGIN { print (n > 0 ? t * 1e6 / hz / n : 0) }')"
+	done
+done
+
+# Peak memory of each server's own process, after all its runs.
+for name in $RUN; do
+	RSS[$name]=$(awk '$1 == "VmHWM:" { print $2 }' \
+	    "/proc/${PID[$name]}/status" 2>/dev/null)
+	PRIV[$name]=$(awk '/^Private_(Clean|Dirty):/ { kb += $2; n++ }
+	    END { print n ? kb : "?" }' "/proc/${PID[$name]}/smaps_rollup" \
+	    2>/dev/null)
+	if [ -z "${RSS[$name]}" ]; then
+		RSS[$name]='?'
+		echo "bench: $name (pid ${PID[$name]}) died" >&2
+		STATUS=1
+	fi
+done
+
+report() {
+	local name rate sbrate= total=0 t why
+
+	echo "sockbridge connection-rate benchmark" \
+	    "($(date -u '+%Y-%m-%d %H:%M UTC'), $($SOCKBRIDGE --version))"
+	echo "host: $(nproc) CPUs, $(uname -sr), load average" \
+	    "$(cut -d' ' -f1-3 /proc/loadavg) at the end"
+	echo "handler: bench/handler ($LINKAGE); load: tests/client" \
+	    "-t $THREADS -d $DURATION to 127.0.0.1, $ROUNDS interleaved rounds"
+	echo "conn/s, p50, p99 and cpu_us: medians of the rounds; cpu_us: CPU" \
+	    "time of the server and its handlers per connection"
+	echo "vs_sb and the targets: median over the rounds of conn/s divided" \
+	    "by sockbridge's in the same round"
+	echo "rss_kB: peak RSS (VmHWM) of the server's own process, shared" \
+	    "library pages included; priv_kB: its private pages at the end"
+	echo "concurrency limit: $LIMIT wherever the server has one"
+	echo
+	[ -n "${RATES[sockbridge]:-}" ] &&
+	    sbrate=$(median ${RATES[sockbridge]})
+	printf '%-24s %7s %6s %6s %5s %6s %6s %7s %6s  %s\n' server conn/s \
+	    p50_ms p99_ms vs_sb cpu_us rss_kB priv_kB failed limit
+	for name in $RUN; do
+		rate=$(median ${RATES[$name]})
+		printf '%-24s %7.0f %6.2f %6.2f %5s %6.0f %6s %7s %6d  %s\n' \
+		    "$name" "$rate" "$(median ${P50S[$name]})" \
+		    "$(median ${P99S[$name]})" "$(paired "$name" sockbridge)" \
+		    "$(median ${CPUS[$name]})" "${RSS[$name]}" \
+		    "${PRIV[$name]:-?}" "${FAILED[$name]}" \
+		    "$(server_limit "$name")"
+		total=$((total + FAILED[$name]))
+	done
+	for t in $SKIPPED; do
+		why=${t#*:}
+		printf '%-24s skipped: %s\n' "${t%%:*}" "${why//_/ }"
+	done
+	echo
+	echo "failed connections, all servers: $total (must be 0)"
+	if [ -z "$sbrate" ]; then
+		echo "targets: sockbridge did not run"
+		return
+	fi
+	for t in tcpserver minimal; do
+		if [ -n "${RATES[$t]:-}" ]; then
+			target "conn/s sockbridge/$t:" \
+			    "$(paired sockbridge "$t")" '>=' \
+			    "$([ $t = tcpserver ] && echo 1.00 || echo 0.95)"
+		else
+			echo "conn/s sockbridge/$t: - ($t did not run)"
+		fi
+	done
+	for t in tcpserver minimal; do
+		[ -n "${CPUS[$t]:-}" ] || continue
+		echo "CPU per connection, sockbridge/$t:" \
+		    "$(ratio "$(median ${CPUS[sockbridge]})" \
+		    "$(median ${CPUS[$t]})") (lower is better; not a target)"
+	done
+	if [ -n "${RSS[tcpserver]:-}" ]; then
+		target "peak RSS kB, sockbridge (vs tcpserver):" \
+		    "${RSS[sockbridge]}" '<=' "${RSS[tcpserver]}"
+	else
+		echo "peak RSS sockbridge vs tcpserver: - (tcpserver did not run)"
+	fi
+}
+
+mkdir -p "$(dirname "$RESULTS")"
+report | tee "$RESULTS"
+echo "bench: saved in $RESULTS" >&2
+
+for name in $RUN; do
+	[ "${FAILED[$name]}" -eq 0 ] && continue
+	STATUS=1
+	echo "bench: $name: first failures:" >&2
+	head -5 "$T/$name.client" | sed 's/^/  /' >&2
+done
+exit $STATUS
