@@ -470,3 +470,20 @@ listeners_remove_files(const struct listeners *ls)
 		if (ls->l[i].unix_path[0] != '\0')
 			unlink(ls->l[i].unix_path);
 }
+
+/*
+ * --user: the unix socket files the bridge made become the user's, so
+ * that the user's clients may connect and the bridge, once it is that
+ * user, may remove them.
+ */
+void
+listeners_chown_files(const struct listeners *ls, uid_t uid, gid_t gid)
+{
+	size_t i;
+
+	for (i = 0; i < ls->n; i++)
+		if (ls->l[i].unix_path[0] != '\0' &&
+		    chown(ls->l[i].unix_path, uid, gid) == -1)
+			err(EXIT_TEMPFAIL, "--user: chown %s",
+			    ls->l[i].unix_path);
+}

@@ -1,6 +1,8 @@
 #ifndef SOCKBRIDGE_LISTENER_H
 #define SOCKBRIDGE_LISTENER_H
 
+#include <sys/types.h>
+
 #include <stdio.h>
 
 #include "parse.h"
@@ -45,5 +47,6 @@ void		 listeners_bind(const char *, const struct listener_options *,
 void		 listeners_print(const struct listeners *, FILE *);
 void		 listeners_settle(struct listeners *);
 void		 listeners_remove_files(const struct listeners *);
+void		 listeners_chown_files(const struct listeners *, uid_t, gid_t);
 
 #endif

@@ -22,12 +22,12 @@
 static struct passwd *find_user(const char *);
 static gid_t	find_group(const char *, const char *);
 
+/* Look USER[:GROUP] up, or exit saying which does not exist. */
 void
-drop_privileges(const char *spec)
+find_credentials(const char *spec, struct credentials *cred)
 {
 	char user[256], *group;
 	struct passwd *pw;
-	gid_t gid;
 
 	if (strlcpy(user, spec, sizeof(user)) >= sizeof(user))
 		errx(EXIT_MISUSE, "--user %s: too long", spec);
@@ -35,14 +35,21 @@ drop_privileges(const char *spec)
 		*group++ = '\0';
 	if ((pw = find_user(user)) == NULL)
 		errx(EXIT_MISUSE, "--user %s: no such user", spec);
-	gid = group != NULL ? find_group(spec, group) : pw->pw_gid;
-	if (initgroups(pw->pw_name, gid) == -1)
+	strlcpy(cred->name, pw->pw_name, sizeof(cred->name));
+	cred->uid = pw->pw_uid;
+	cred->gid = group != NULL ? find_group(spec, group) : pw->pw_gid;
+}
+
+void
+drop_privileges(const char *spec, const struct credentials *cred)
+{
+	if (initgroups(cred->name, cred->gid) == -1)
 		err(EXIT_TEMPFAIL, "--user %s: setgroups", spec);
-	if (setresgid(gid, gid, gid) == -1)
+	if (setresgid(cred->gid, cred->gid, cred->gid) == -1)
 		err(EXIT_TEMPFAIL, "--user %s: setgid", spec);
-	if (setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
+	if (setresuid(cred->uid, cred->uid, cred->uid) == -1)
 		err(EXIT_TEMPFAIL, "--user %s: setuid", spec);
-	if (pw->pw_uid != 0 && setuid(0) != -1)
+	if (cred->uid != 0 && setuid(0) != -1)
 		errx(EXIT_TEMPFAIL, "--user %s: root could be regained", spec);
 }
 

@@ -86,6 +86,7 @@ main(int argc, char *argv[])
 	struct listeners ls;
 	struct handoff handoff;
 	struct env env;
+	struct credentials cred;
 	const char *user = NULL;
 	int ch, stderr_to_socket = 0, print_address = 0, quiet = 0;
 	int use_syslog = 0, facility = LOG_DAEMON, status;
@@ -204,12 +205,17 @@ main(int argc, char *argv[])
 	if (lopts.backlog == -1)
 		lopts.backlog = SOMAXCONN;
 
+	if (user != NULL)
+		find_credentials(user, &cred);
+
 	listeners_find(&lopts, &ls);
 	if (print_address)
 		listeners_print(&ls, stdout);
 	listeners_settle(&ls);
-	if (user != NULL)
-		drop_privileges(user);
+	if (user != NULL) {
+		listeners_chown_files(&ls, cred.uid, cred.gid);
+		drop_privileges(user, &cred);
+	}
 	/* A standalone server runs until stopped; an activated one idles out. */
 	if (sopts.idle_timeout == -1)
 		sopts.idle_timeout = ls.origin == FROM_LISTEN ? 0 :
