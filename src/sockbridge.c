@@ -212,6 +212,8 @@ main(int argc, char *argv[])
 	if (print_address)
 		listeners_print(&ls, stdout);
 	listeners_settle(&ls);
+	/* after settle: the log's socket must not land on fds 0-2 */
+	log_init(quiet, use_syslog, facility);
 	if (user != NULL) {
 		listeners_chown_files(&ls, cred.uid, cred.gid);
 		drop_privileges(user, &cred);
@@ -220,7 +222,6 @@ main(int argc, char *argv[])
 	if (sopts.idle_timeout == -1)
 		sopts.idle_timeout = ls.origin == FROM_LISTEN ? 0 :
 		    DEFAULT_IDLE_TIMEOUT;
-	log_init(quiet, use_syslog, facility);
 	notify_init();
 	env_init(&env, environ, ls.origin == FROM_UPSTART);
 	handoff_init(&handoff, argv, stderr_to_socket);
