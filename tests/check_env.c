@@ -13,6 +13,7 @@
 
 #include "conn.h"
 #include "env.h"
+#include "check_run.h"
 
 static char *inherited[] = {
 	"PATH=/usr/bin:/bin", "HOME=/home/x", "LISTEN_FDS=1",
@@ -176,8 +177,6 @@ main(void)
 {
 	Suite *s = suite_create("env");
 	TCase *tc = tcase_create("env");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, activator_variables_removed);
 	tcase_add_test(tc, upstart_event_variables_removed);
@@ -185,9 +184,5 @@ main(void)
 	tcase_add_test(tc, tcp6_and_mapped_clients);
 	tcase_add_test(tc, unix_client_credentials);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

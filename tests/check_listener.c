@@ -21,6 +21,7 @@
 
 #include "compat.h"
 #include "listener.h"
+#include "check_run.h"
 
 static int
 tcp_socket(int type, int do_listen)
@@ -278,8 +279,6 @@ main(void)
 {
 	Suite *s = suite_create("listener");
 	TCase *tc = tcase_create("listener");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, check_accepts_listeners);
 	tcase_add_test(tc, check_rejects_the_rest);
@@ -290,9 +289,5 @@ main(void)
 	tcase_add_test(tc, find_stdin_and_settle);
 	tcase_add_test(tc, settle_reopens_closed_stdio);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

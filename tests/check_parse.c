@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "check_run.h"
 
 START_TEST(number_in_range)
 {
@@ -149,8 +150,6 @@ main(void)
 {
 	Suite *s = suite_create("parse");
 	TCase *tc = tcase_create("parse");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, number_in_range);
 	tcase_add_test(tc, number_rejected);
@@ -160,9 +159,5 @@ main(void)
 	tcase_add_test(tc, listen_unix);
 	tcase_add_test(tc, listen_rejected);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }
