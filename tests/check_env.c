@@ -172,6 +172,45 @@ START_TEST(unix_client_credentials)
 }
 END_TEST
 
+/* --max-per-source counts an IPv4 address, an IPv6 /64, or a unix uid. */
+START_TEST(per_source_keys)
+{
+	struct sockaddr_storage a, b;
+	struct source sa, sb;
+	struct conn_info ci;
+
+	memset(&ci, 0, sizeof(ci));
+	inet4(&a, "127.0.0.1", 1000);
+	inet4(&b, "127.0.0.1", 2000);
+	conn_source(&a, &ci, &sa);
+	conn_source(&b, &ci, &sb);
+	ck_assert_mem_eq(&sa, &sb, sizeof(sa));		/* port ignored */
+	inet4(&b, "127.0.0.2", 1000);
+	conn_source(&b, &ci, &sb);
+	ck_assert(memcmp(&sa, &sb, sizeof(sa)) != 0);
+	inet6(&b, "::ffff:127.0.0.1", 3000);		/* the same client */
+	conn_source(&b, &ci, &sb);
+	ck_assert_mem_eq(&sa, &sb, sizeof(sa));
+
+	inet6(&a, "2001:db8:1:2::1", 1000);
+	inet6(&b, "2001:db8:1:2:ffff::9", 1000);	/* same /64 */
+	conn_source(&a, &ci, &sa);
+	conn_source(&b, &ci, &sb);
+	ck_assert_mem_eq(&sa, &sb, sizeof(sa));
+	inet6(&b, "2001:db8:1:3::1", 1000);		/* next /64 */
+	conn_source(&b, &ci, &sb);
+	ck_assert(memcmp(&sa, &sb, sizeof(sa)) != 0);
+
+	memset(&a, 0, sizeof(a));
+	a.ss_family = AF_UNIX;
+	ci.uid = 1000;
+	conn_source(&a, &ci, &sa);
+	ci.uid = 1001;
+	conn_source(&a, &ci, &sb);
+	ck_assert(memcmp(&sa, &sb, sizeof(sa)) != 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -183,6 +222,7 @@ main(void)
 	tcase_add_test(tc, tcp_client_variables);
 	tcase_add_test(tc, tcp6_and_mapped_clients);
 	tcase_add_test(tc, unix_client_credentials);
+	tcase_add_test(tc, per_source_keys);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
