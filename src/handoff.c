@@ -38,6 +38,7 @@ static __dead void become_handler(const struct handoff *, int,
 static void	find_signals_to_reset(struct handoff *);
 static void	reset_signals(const struct handoff *);
 static void	find_in_path(const char *, char *, size_t);
+static int	handoff_exit_code(int);
 
 void
 handoff_init(struct handoff *h, char *const *argv, int stderr_to_socket)
@@ -81,7 +82,7 @@ handoff_exec(const struct handoff *h, int client, char *const *envp)
 }
 
 /* 127 for a handler that is not there, 126 for one that will not run. */
-int
+static int
 handoff_exit_code(int error)
 {
 	return error == ENOENT || error == ENOTDIR ? EXIT_NOTFOUND :

@@ -19,6 +19,5 @@ struct handoff {
 void	handoff_init(struct handoff *, char *const *, int);
 int	handoff_spawn(const struct handoff *, int, char *const *, pid_t *);
 __dead void handoff_exec(const struct handoff *, int, char *const *);
-int	handoff_exit_code(int);
 
 #endif

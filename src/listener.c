@@ -43,6 +43,8 @@ static void	address_text(const struct sockaddr *, socklen_t, char *,
 static void	bind_unix(const struct listen_spec *, int, struct listeners *);
 static int	stale_socket(const struct sockaddr_un *, socklen_t);
 static void	add_listener(struct listeners *, int, const char *);
+static void	listeners_bind(const char *, const struct listener_options *,
+		    struct listeners *);
 static int	is_listener(const struct listeners *, int);
 
 /* NULL if fd is a listening stream or seqpacket socket, else the reason. */
@@ -68,24 +70,6 @@ listener_check(int fd)
 	if (!listening)
 		return "socket is not listening";
 	return NULL;
-}
-
-const char *
-listener_origin_name(enum listener_origin origin)
-{
-	switch (origin) {
-	case FROM_LISTEN:
-		return "--listen";
-	case FROM_FD:
-		return "--fd";
-	case FROM_SYSTEMD:
-		return "LISTEN_FDS";
-	case FROM_UPSTART:
-		return "UPSTART_FDS";
-	case FROM_STDIN:
-		return "stdin";
-	}
-	return "?";
 }
 
 /*
@@ -227,7 +211,7 @@ from_stdin(struct listeners *ls)
 }
 
 /* --listen ADDRESS: bind and listen ourselves. */
-void
+static void
 listeners_bind(const char *address, const struct listener_options *opts,
     struct listeners *ls)
 {

@@ -39,10 +39,7 @@ struct listener_options {
 };
 
 const char	*listener_check(int);
-const char	*listener_origin_name(enum listener_origin);
 void		 listeners_find(const struct listener_options *,
-		    struct listeners *);
-void		 listeners_bind(const char *, const struct listener_options *,
 		    struct listeners *);
 void		 listeners_print(const struct listeners *, FILE *);
 void		 listeners_settle(struct listeners *);

@@ -366,10 +366,12 @@ start_handler(struct server *sv, int fd, const struct sockaddr_storage *local,
 		if (children_from(&sv->children, &src) >=
 		    sv->opts->max_per_source) {
 			send_line(fd, sv->refusal);
-			conn_peer_text(&ci, peer, sizeof(peer));
-			log_info("refused remote=%s per-source=%d/%d", peer,
-			    sv->opts->max_per_source,
-			    sv->opts->max_per_source);
+			if (log_verbose()) {
+				conn_peer_text(&ci, peer, sizeof(peer));
+				log_info("refused remote=%s per-source=%d/%d",
+				    peer, sv->opts->max_per_source,
+				    sv->opts->max_per_source);
+			}
 			return;		/* the caller's close ends it */
 		}
 	}
