@@ -3,6 +3,14 @@
  * came from one source, which ran too long.  A handler over its time gets
  * SIGTERM, then SIGKILL KILL_GRACE_SECONDS later, as inetd-style
  * supervisors (and systemd's TimeoutStopSec) do.
+ *
+ * A handler is its process group (handoff.c makes one per handler), as a
+ * systemd Accept=yes service is its cgroup: what the leader started may
+ * hold the client after the leader has gone.  So an entry stays in the
+ * table, counting against the limits and still policed, until the leader
+ * has been reaped and no process of its group is left.  Those others are
+ * not our children (they go to init), so their end is seen by probing the
+ * group, each time the loop wakes and at least every GROUP_CHECK_MS.
  */
 #include "config.h"
 
@@ -10,6 +18,7 @@
 #include <sys/wait.h>
 
 #include <err.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +30,9 @@
 
 #define KILL_GRACE_MS	(KILL_GRACE_SECONDS * 1000LL)
 
+static int	group_alive(pid_t);
+static void	drop(struct children *, int);
+
 void
 children_init(struct children *ch, int max)
 {
@@ -28,6 +40,7 @@ children_init(struct children *ch, int max)
 	if (ch->c == NULL)
 		err(EXIT_TEMPFAIL, "children");
 	ch->n = 0;
+	ch->leaderless = 0;
 	ch->max = max;
 }
 
@@ -38,12 +51,22 @@ children_free(struct children *ch)
 	ch->c = NULL;
 }
 
+/* The caller makes sure there is room: it accepts only below the limit. */
 void
 children_add(struct children *ch, pid_t pid, long long now,
     const struct source *source)
 {
-	struct child *c = &ch->c[ch->n++];
+	struct child *c;
+	int i;
 
+	/* a pid is not reused while its group lives: a stale entry is gone */
+	for (i = ch->n - 1; i >= 0; i--)
+		if (ch->c[i].pid == pid)
+			drop(ch, i);
+	if (ch->n >= ch->max)
+		errx(EXIT_TEMPFAIL, "internal error: more than %d handlers",
+		    ch->max);
+	c = &ch->c[ch->n++];
 	memset(c, 0, sizeof(*c));
 	c->pid = pid;
 	c->started = now;
@@ -64,8 +87,9 @@ children_from(const struct children *ch, const struct source *source)
 }
 
 /*
- * Collect one ended handler: 1 with a copy of its entry in *gone and its
- * wait status, 0 when none is left to collect.  Processes that are not
+ * Collect one ended handler leader: 1 with a copy of its entry in *gone
+ * and its wait status, 0 when none is left to collect.  Its entry goes
+ * when its group is empty too (children_prune).  Processes that are not
  * ours (inherited across the exec that started us) are reaped quietly.
  */
 int
@@ -76,14 +100,45 @@ children_reap(struct children *ch, struct child *gone, int *status)
 
 	while ((pid = waitpid(-1, status, WNOHANG)) > 0) {
 		for (i = 0; i < ch->n; i++) {
-			if (ch->c[i].pid != pid)
+			if (ch->c[i].pid != pid || ch->c[i].leader_gone)
 				continue;
+			ch->c[i].leader_gone = 1;
+			ch->leaderless++;
 			*gone = ch->c[i];
-			ch->c[i] = ch->c[--ch->n];
 			return 1;
 		}
 	}
 	return 0;
+}
+
+/*
+ * Drop the entries whose leader has been reaped and whose group is empty.
+ * Returns how many are left whose group outlives the leader.
+ */
+int
+children_prune(struct children *ch)
+{
+	int i;
+
+	for (i = ch->n - 1; i >= 0 && ch->leaderless > 0; i--)
+		if (ch->c[i].leader_gone && !group_alive(ch->c[i].pid))
+			drop(ch, i);
+	return ch->leaderless;
+}
+
+/* Is any process left in process group pgid?  (EPERM: yes, not ours.) */
+static int
+group_alive(pid_t pgid)
+{
+	return kill(-pgid, 0) == 0 || errno == EPERM;
+}
+
+static void
+drop(struct children *ch, int i)
+{
+	if (ch->c[i].leader_gone)
+		ch->leaderless--;
+	ch->c[i] = ch->c[--ch->n];
 }
 
 /*

@@ -31,7 +31,9 @@
 #include "handoff.h"
 
 /* The signals serve.c catches or ignores in the bridge itself. */
-static const int bridge_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGPIPE };
+static const int bridge_signals[] = {
+	SIGCHLD, SIGTERM, SIGINT, SIGALRM, SIGPIPE
+};
 
 static __dead void become_handler(const struct handoff *, int,
 		    char *const *, volatile int *);

@@ -9,17 +9,23 @@
  *
  * SIGCHLD, SIGTERM and SIGINT are blocked except inside ppoll(), so a
  * signal can only interrupt the wait, never the code around it.
+ *
+ * The handler table is never overfilled: the limit is checked before each
+ * accept, however many listeners one wake-up finds ready.  Connections
+ * that get no handler leave through closing.c.
  */
 #include "config.h"
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -29,6 +35,7 @@
 
 #include "children.h"
 #include "clock.h"
+#include "closing.h"
 #include "compat.h"
 #include "conn.h"
 #include "log.h"
@@ -36,42 +43,59 @@
 #include "serve.h"
 #include "watchdog.h"
 
-#define BACKOFF_MS	100	/* out of fds or memory: wait, don't spin */
+/* accept() failing again and again (out of fds, a firewall): don't spin */
+#define BACKOFF_MIN_MS	10
+#define BACKOFF_MAX_MS	1000
+/* how long accept() on a blocking listener may wait for a stolen client */
+#define ACCEPT_GUARD_MS	100
 
 struct server {
 	const struct serve_options *opts;
 	struct listeners *ls;
 	struct env	*env;
 	struct handoff	*handoff;
-	struct pollfd	 pfd[MAX_LISTENERS];
+	struct pollfd	 pfd[MAX_LISTENERS + CLOSING_MAX];
 	/* a listener bound to one address: every client's local address */
 	struct sockaddr_storage local[MAX_LISTENERS];
 	struct children	 children;
+	struct closing	 closing;	/* refused clients on their way out */
 	char		*banner;	/* TEXT\n, or NULL */
 	char		*refusal;	/* TEXT\n, or NULL */
 	long long	 idle_since;	/* ms, when the last handler ended */
 	long long	 backoff_until;	/* ms, 0 when not backing off */
+	long long	 backoff_ms;	/* the current back-off; 0: none */
+	int		 accept_error;	/* the last accept() error, or 0 */
+	int		 accept_errors;	/* how often in a row */
 	long long	 drain_until;	/* ms; 0 while serving */
 	int		 stops_seen;	/* SIGTERM/SIGINT handled so far */
 	int		 cut_off;	/* drain had to signal handlers */
 };
 
 static volatile sig_atomic_t got_child, stop_requests;
+static sigset_t alarm_signal;
 
 static void	catch_signals(sigset_t *);
 static void	on_signal(int);
 static char    *with_newline(const char *);
 static int	wait_plan(struct server *, long long, struct timespec *,
 		    int *);
+static long long earliest(long long, long long);
 static int	clients_waiting(struct server *);
+static void	watch_listeners(struct server *, int);
+static void	wait_for_events(struct server *, int, struct timespec *,
+		    const sigset_t *);
 static void	handle_stop(struct server *, long long);
 static void	start_drain(struct server *, long long);
 static void	accept_client(struct server *, size_t);
+static int	accept_guarded(int, struct sockaddr_storage *, socklen_t *);
+static void	accept_failed(struct server *, int);
+static void	back_off(struct server *, int, int);
 static void	fixed_local_address(int, struct sockaddr_storage *);
 static void	describe(int, const struct sockaddr_storage *,
 		    const struct sockaddr_storage *, struct conn_info *);
 static void	tune_socket(struct server *, int, int);
 static int	send_line(int, const char *);
+static void	close_without_handler(struct server *, int, const char *);
 static void	start_handler(struct server *, int,
 		    const struct sockaddr_storage *,
 		    const struct sockaddr_storage *);
@@ -102,37 +126,34 @@ serve(const struct serve_options *opts, struct listeners *ls,
 	sv.banner = with_newline(opts->banner);
 	sv.refusal = with_newline(opts->refuse_message);
 	children_init(&sv.children, opts->max_connections);
-	for (i = 0; i < ls->n; i++) {
-		sv.pfd[i].fd = ls->l[i].fd;
-		sv.pfd[i].events = POLLIN;
+	closing_init(&sv.closing, CLOSING_MAX);
+	for (i = 0; i < ls->n; i++)
 		fixed_local_address(ls->l[i].fd, &sv.local[i]);
-	}
 	catch_signals(&waitmask);
 	sv.idle_since = now_ms();
 	notify_send("READY=1");
 	for (;;) {
-		if (got_child)
+		if (got_child || sv.children.leaderless > 0)
 			reap_children(&sv);
 		handle_stop(&sv, now_ms());
-		if (sv.drain_until != 0 && sv.children.n == 0)
+		if (sv.drain_until != 0 && sv.children.n == 0 &&
+		    sv.closing.n == 0)
 			break;		/* drained */
 		nfds = wait_plan(&sv, now_ms(), &ts, &infinite);
 		if (nfds == -1)
 			break;		/* idle long enough */
-		if (ppoll(sv.pfd, nfds, infinite ? NULL : &ts,
-		    &waitmask) == -1) {
-			if (errno == EINTR)
-				continue;
-			err(EXIT_TEMPFAIL, "poll");
-		}
+		wait_for_events(&sv, nfds, infinite ? NULL : &ts, &waitmask);
 		for (i = 0; i < (size_t)nfds; i++) {
 			if (sv.pfd[i].revents & POLLNVAL)
 				errx(EXIT_TEMPFAIL, "fd %d: listening socket "
 				    "was closed", sv.pfd[i].fd);
-			if (sv.pfd[i].revents != 0)
+			/* the limit holds whatever else was ready */
+			if (sv.pfd[i].revents != 0 &&
+			    sv.children.n < opts->max_connections)
 				accept_client(&sv, i);
 		}
 	}
+	closing_free(&sv.closing);
 	children_free(&sv.children);
 	free(sv.banner);
 	free(sv.refusal);
@@ -140,11 +161,46 @@ serve(const struct serve_options *opts, struct listeners *ls,
 }
 
 /*
+ * Wait for a client, a closing connection, a signal or the deadline, and
+ * handle the closing connections that woke us.  Listeners 0..nfds-1 are
+ * watched, then every closing connection.
+ */
+static void
+wait_for_events(struct server *sv, int nfds, struct timespec *ts,
+    const sigset_t *waitmask)
+{
+	int nclosing;
+
+	watch_listeners(sv, nfds);
+	nclosing = closing_pollfds(&sv->closing, sv->pfd + nfds);
+	if (ppoll(sv->pfd, nfds + nclosing, ts, waitmask) == -1) {
+		if (errno != EINTR)
+			err(EXIT_TEMPFAIL, "poll");
+		memset(sv->pfd, 0, (nfds + nclosing) * sizeof(*sv->pfd));
+	}
+	closing_events(&sv->closing, sv->pfd + nfds, nclosing, now_ms());
+}
+
+/* The first n listeners, at the front of pfd. */
+static void
+watch_listeners(struct server *sv, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		sv->pfd[i].fd = sv->ls->l[i].fd;
+		sv->pfd[i].events = POLLIN;
+		sv->pfd[i].revents = 0;
+	}
+}
+
+/*
  * What to wait for, and until when.  Returns how many listeners to watch:
  * none while every handler slot is taken (clients wait in the backlog),
  * while backing off or while draining; -1 when the bridge has been idle
  * for its idle timeout and nobody waits.  Handlers past their time are
- * signalled here, and their next deadline bounds the wait.
+ * signalled here, and their next deadline bounds the wait, as do the
+ * closing connections' and the look at groups outliving their leader.
  */
 static int
 wait_plan(struct server *sv, long long now, struct timespec *ts,
@@ -156,7 +212,7 @@ wait_plan(struct server *sv, long long now, struct timespec *ts,
 	if (sv->children.n == 0 && idle > 0 && sv->drain_until == 0) {
 		left = sv->idle_since + idle - now;
 		if (left <= 0) {
-			if (!clients_waiting(sv))
+			if (sv->closing.n == 0 && !clients_waiting(sv))
 				return -1;
 			left = 0;
 		}
@@ -171,6 +227,9 @@ wait_plan(struct server *sv, long long now, struct timespec *ts,
 	due = children_police(&sv->children, now, sv->opts->timeout * 1000);
 	if (sv->drain_until > now && (due == -1 || sv->drain_until < due))
 		due = sv->drain_until;
+	due = earliest(due, closing_next_due(&sv->closing));
+	if (sv->children.leaderless > 0)
+		due = earliest(due, now + GROUP_CHECK_MS);
 	if (due != -1 && (left == -1 || due - now < left))
 		left = due > now ? due - now : 0;
 	*infinite = left == -1;
@@ -181,10 +240,18 @@ wait_plan(struct server *sv, long long now, struct timespec *ts,
 	return nfds;
 }
 
+/* The earlier of two deadlines, -1 meaning none. */
+static long long
+earliest(long long a, long long b)
+{
+	return a == -1 || (b != -1 && b < a) ? b : a;
+}
+
 /* A client queued on any listener right now? */
 static int
 clients_waiting(struct server *sv)
 {
+	watch_listeners(sv, sv->ls->n);
 	return poll(sv->pfd, sv->ls->n, 0) > 0;
 }
 
@@ -248,45 +315,106 @@ accept_client(struct server *sv, size_t n)
 	int fd;
 
 	memset(&remote, 0, sizeof(remote));
-	fd = accept4(sv->pfd[n].fd, (struct sockaddr *)&remote, &len,
-	    SOCK_CLOEXEC);
-	if (fd == -1) {
-		switch (errno) {
-		case EMFILE:
-		case ENFILE:
-		case ENOBUFS:
-		case ENOMEM:
-			if (sv->backoff_until == 0)
-				log_error("accept (waiting for resources): %s",
-				    strerror(errno));
-			sv->backoff_until = now_ms() + BACKOFF_MS;
-			return;
-		case EINTR:
-		case EAGAIN:
-		case ECONNABORTED:
-		case EPROTO:
-		/* network errors Linux passes on from accept(2): retry */
-		case ENETDOWN:
-		case ENOPROTOOPT:
-		case EHOSTDOWN:
-		case ENONET:
-		case EHOSTUNREACH:
-		case EOPNOTSUPP:
-		case ENETUNREACH:
-		case EPERM:		/* refused by a firewall rule */
-			return;
-		default:
-			err(EXIT_TEMPFAIL, "accept");
-		}
+	if ((fd = accept_guarded(sv->pfd[n].fd, &remote, &len)) == -1) {
+		accept_failed(sv, errno);
+		return;
 	}
-	sv->backoff_until = 0;
+	sv->backoff_until = sv->backoff_ms = 0;
+	sv->accept_error = sv->accept_errors = 0;
 	if (len <= sizeof(sa_family_t))	/* an unnamed unix peer */
 		remote.ss_family = AF_UNIX;
 	tune_socket(sv, fd, remote.ss_family);
 	if (sv->opts->once)
 		exec_handler(sv, fd, &sv->local[n], &remote);
 	start_handler(sv, fd, &sv->local[n], &remote);
-	close(fd);
+}
+
+/*
+ * accept4(), which cannot hang: a listener shared with another process
+ * (two bridges on one socket, a systemd socket of two services) may have
+ * lost its client to that process between poll() and accept(), and an
+ * inherited listener is blocking, its flags not ours to change.  So a
+ * one-shot timer interrupts a blocking accept after ACCEPT_GUARD_MS: the
+ * loop goes back to poll, where stop requests, timeouts and reaping wait.
+ */
+static int
+accept_guarded(int listener, struct sockaddr_storage *remote, socklen_t *len)
+{
+	struct itimerval guard, off;
+	int fd, error, blocking;
+
+	blocking = (fcntl(listener, F_GETFL) & O_NONBLOCK) == 0;
+	if (blocking) {
+		memset(&guard, 0, sizeof(guard));
+		guard.it_value.tv_usec = ACCEPT_GUARD_MS * 1000;
+		setitimer(ITIMER_REAL, &guard, NULL);
+		sigprocmask(SIG_UNBLOCK, &alarm_signal, NULL);
+	}
+	fd = accept4(listener, (struct sockaddr *)remote, len, SOCK_CLOEXEC);
+	if (blocking) {
+		error = errno;
+		sigprocmask(SIG_BLOCK, &alarm_signal, NULL);
+		memset(&off, 0, sizeof(off));
+		setitimer(ITIMER_REAL, &off, NULL);
+		errno = error;
+	}
+	return fd;
+}
+
+/*
+ * accept() failed.  Some errors are one client's (it reset, another
+ * process took it, Linux passed on a network error): retry at once.  The
+ * same error again and again (out of descriptors or memory, a firewall or
+ * security module refusing every accept) backs off, growing from
+ * BACKOFF_MIN_MS to BACKOFF_MAX_MS, with one log line; the first accept
+ * that works ends it.
+ */
+static void
+accept_failed(struct server *sv, int error)
+{
+	switch (error) {
+	case EINTR:
+	case EAGAIN:
+	case ECONNABORTED:
+		return;
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+		back_off(sv, error, 1);
+		return;
+	case EPROTO:
+	/* network errors Linux passes on from accept(2) */
+	case ENETDOWN:
+	case ENOPROTOOPT:
+	case EHOSTDOWN:
+	case ENONET:
+	case EHOSTUNREACH:
+	case EOPNOTSUPP:
+	case ENETUNREACH:
+	case EPERM:		/* refused by a firewall or security module */
+		back_off(sv, error, 0);
+		return;
+	default:
+		errc(EXIT_TEMPFAIL, error, "accept");
+	}
+}
+
+static void
+back_off(struct server *sv, int error, int at_once)
+{
+	if (error != sv->accept_error) {
+		sv->accept_error = error;
+		sv->accept_errors = 0;
+	}
+	if (++sv->accept_errors < 2 && !at_once)
+		return;
+	if (sv->backoff_ms == 0) {
+		log_error("accept (backing off): %s", strerror(error));
+		sv->backoff_ms = BACKOFF_MIN_MS;
+	} else if ((sv->backoff_ms *= 2) > BACKOFF_MAX_MS)
+		sv->backoff_ms = BACKOFF_MAX_MS;
+	sv->backoff_until = now_ms() + sv->backoff_ms;
 }
 
 static void
@@ -349,7 +477,17 @@ send_line(int fd, const char *line)
 	    send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT) >= 0;
 }
 
-/* Fork mode: a handler process of its own; the client fd is the caller's. */
+/*
+ * No handler for this client: it gets line (NULL: none), then end-of-file,
+ * and no reset, whatever it sent (closing.c).
+ */
+static void
+close_without_handler(struct server *sv, int fd, const char *line)
+{
+	closing_start(&sv->closing, fd, line, now_ms());
+}
+
+/* Fork mode: a handler process of its own; the client fd is closed here. */
 static void
 start_handler(struct server *sv, int fd, const struct sockaddr_storage *local,
     const struct sockaddr_storage *remote)
@@ -365,25 +503,28 @@ start_handler(struct server *sv, int fd, const struct sockaddr_storage *local,
 		conn_source(remote, &ci, &src);
 		if (children_from(&sv->children, &src) >=
 		    sv->opts->max_per_source) {
-			send_line(fd, sv->refusal);
+			close_without_handler(sv, fd, sv->refusal);
 			if (log_verbose()) {
 				conn_peer_text(&ci, peer, sizeof(peer));
 				log_info("refused remote=%s per-source=%d/%d",
 				    peer, sv->opts->max_per_source,
 				    sv->opts->max_per_source);
 			}
-			return;		/* the caller's close ends it */
+			return;
 		}
 	}
-	if (!send_line(fd, sv->banner))
+	if (!send_line(fd, sv->banner)) {
+		close_without_handler(sv, fd, NULL);
 		return;
+	}
 	error = handoff_spawn(sv->handoff, fd, env_for_conn(sv->env, &ci),
 	    &pid);
 	if (error != 0) {
-		/* the caller's close gives the client end-of-file at once */
 		log_error("%s: %s", sv->handoff->argv[0], strerror(error));
+		close_without_handler(sv, fd, NULL);
 		return;
 	}
+	close(fd);
 	children_add(&sv->children, pid, now_ms(),
 	    sv->opts->max_per_source > 0 ? &src : NULL);
 	if (log_verbose()) {
@@ -416,13 +557,11 @@ reap_children(struct server *sv)
 {
 	struct child gone;
 	long long now;
-	int status;
+	int status, before = sv->children.n;
 
 	got_child = 0;
 	while (children_reap(&sv->children, &gone, &status)) {
 		now = now_ms();
-		if (sv->children.n == 0)
-			sv->idle_since = now;
 		if (WIFSIGNALED(status))
 			log_info("end pid=%ld signal=%d ms=%lld",
 			    (long)gone.pid, WTERMSIG(status),
@@ -432,6 +571,9 @@ reap_children(struct server *sv)
 			    (long)gone.pid, WEXITSTATUS(status),
 			    now - gone.started);
 	}
+	children_prune(&sv->children);
+	if (before > 0 && sv->children.n == 0)
+		sv->idle_since = now_ms();
 }
 
 /* TEXT as a line, or NULL for no TEXT. */
@@ -462,6 +604,9 @@ catch_signals(sigset_t *waitmask)
 	sigaddset(&block, SIGCHLD);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGALRM);
+	sigemptyset(&alarm_signal);
+	sigaddset(&alarm_signal, SIGALRM);
 	if (sigprocmask(SIG_SETMASK, &block, NULL) == -1)
 		err(EXIT_TEMPFAIL, "sigprocmask");
 	sigemptyset(waitmask);
@@ -471,6 +616,7 @@ catch_signals(sigset_t *waitmask)
 	sigaction(SIGCHLD, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: it ends accept() */
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }
@@ -480,6 +626,6 @@ on_signal(int sig)
 {
 	if (sig == SIGCHLD)
 		got_child = 1;
-	else
+	else if (sig != SIGALRM)
 		stop_requests++;
 }

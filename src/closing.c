@@ -1,0 +1,168 @@
+/*
+ * closing.c: the one way out for a connection that gets no handler
+ * (refused, or a hand-off that failed): its last line is delivered, then
+ * end-of-file, never a reset, and the bridge never blocks on it.
+ *
+ * Closing a socket that still holds unread input makes the kernel answer
+ * with RST instead of FIN, and the client's stack may then throw away the
+ * line we sent before the client has read it; most clients send their
+ * request at once, so that is the common case.  So the bridge sends its
+ * line, shuts its sending side down (the client reads the line and
+ * end-of-file), and reads and discards whatever the client still sends
+ * until the client closes too or CLOSING_MS have passed: the "lingering
+ * close" of Apache httpd.  All of it is non-blocking, driven by the
+ * serving loop's poll.  The table is bounded: when it is full, the oldest
+ * connection is closed at once, after what it sent so far is read.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <err.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "closing.h"
+#include "compat.h"
+
+#define CLOSING_MS	2000	/* how long a client may take to close */
+#define DISCARD_MAX	(256 * 1024)	/* bytes read per wake-up, for fairness */
+
+static int	discard_input(int);
+static int	oldest(const struct closing *);
+static void	finish(struct closing *, int);
+
+void
+closing_init(struct closing *cl, int max)
+{
+	cl->c = reallocarray(NULL, max, sizeof(*cl->c));
+	if (cl->c == NULL)
+		err(EXIT_TEMPFAIL, "closing");
+	cl->n = 0;
+	cl->max = max;
+}
+
+void
+closing_free(struct closing *cl)
+{
+	while (cl->n > 0)
+		finish(cl, 0);
+	free(cl->c);
+	cl->c = NULL;
+}
+
+/*
+ * Close fd gracefully, after line (NULL: none).  The fd is ours from now
+ * on.  A client that already closed, or reset, is done with at once.
+ */
+void
+closing_start(struct closing *cl, int fd, const char *line, long long now)
+{
+	if (line != NULL)
+		send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (shutdown(fd, SHUT_WR) == -1 || !discard_input(fd)) {
+		close(fd);
+		return;
+	}
+	if (cl->n == cl->max)
+		finish(cl, oldest(cl));
+	cl->c[cl->n].fd = fd;
+	cl->c[cl->n].until = now + CLOSING_MS;
+	cl->n++;
+}
+
+/* Fill pfd (room for cl->n entries); returns how many were filled. */
+int
+closing_pollfds(const struct closing *cl, struct pollfd *pfd)
+{
+	int i;
+
+	for (i = 0; i < cl->n; i++) {
+		pfd[i].fd = cl->c[i].fd;
+		pfd[i].events = POLLIN;
+		pfd[i].revents = 0;
+	}
+	return cl->n;
+}
+
+/*
+ * After the poll: read what came, close the connections whose client has
+ * closed or whose time is up.  pfd is what closing_pollfds filled, with
+ * npfd entries (connections added since are not in it).
+ */
+void
+closing_events(struct closing *cl, const struct pollfd *pfd, int npfd,
+    long long now)
+{
+	int i;
+
+	/* backwards, so that finish() moving the last entry is harmless */
+	for (i = npfd - 1; i >= 0; i--)
+		if (pfd[i].revents != 0 && !discard_input(cl->c[i].fd))
+			finish(cl, i);
+	for (i = cl->n - 1; i >= 0; i--)
+		if (now >= cl->c[i].until)
+			finish(cl, i);
+}
+
+/* When the next connection's time is up (ms), or -1 for none. */
+long long
+closing_next_due(const struct closing *cl)
+{
+	long long due = -1;
+	int i;
+
+	for (i = 0; i < cl->n; i++)
+		if (due == -1 || cl->c[i].until < due)
+			due = cl->c[i].until;
+	return due;
+}
+
+/*
+ * Read and drop what the client sent.  1 if more may come, 0 once it has
+ * closed (or the connection failed): then nothing is left unread.
+ */
+static int
+discard_input(int fd)
+{
+	char buf[8192];
+	ssize_t got;
+	size_t total = 0;
+
+	while (total < DISCARD_MAX) {
+		got = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (got > 0) {
+			total += got;
+			continue;
+		}
+		if (got == -1 && errno == EINTR)
+			continue;
+		return got == -1 && (errno == EAGAIN || errno == EWOULDBLOCK);
+	}
+	return 1;
+}
+
+/* The entry whose time is up first. */
+static int
+oldest(const struct closing *cl)
+{
+	int i, first = 0;
+
+	for (i = 1; i < cl->n; i++)
+		if (cl->c[i].until < cl->c[first].until)
+			first = i;
+	return first;
+}
+
+/* Close entry i, after reading what is there, and drop it. */
+static void
+finish(struct closing *cl, int i)
+{
+	discard_input(cl->c[i].fd);
+	close(cl->c[i].fd);
+	cl->c[i] = cl->c[--cl->n];
+}
