@@ -338,7 +338,9 @@ listeners_print(const struct listeners *ls, FILE *out)
 /*
  * Is the path a socket file that nobody listens on any more?  Only such a
  * file is replaced: anything else there (a live socket, a regular file)
- * is someone's, and the bind fails as it should.
+ * is someone's, and the bind fails as it should.  The probe does not
+ * block: a live server whose listen queue is full answers EAGAIN at once,
+ * where a blocking connect() would wait for it to accept.
  */
 static int
 stale_socket(const struct sockaddr_un *sun, socklen_t len)
@@ -348,7 +350,8 @@ stale_socket(const struct sockaddr_un *sun, socklen_t len)
 
 	if (lstat(sun->sun_path, &st) == -1 || !S_ISSOCK(st.st_mode))
 		return 0;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
 		return 0;
 	stale = connect(fd, (const struct sockaddr *)sun, len) == -1 &&
 	    errno == ECONNREFUSED;
