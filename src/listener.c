@@ -228,7 +228,8 @@ listeners_bind(const char *address, const struct listener_options *opts,
 
 /*
  * Every address the host resolves to is bound (localhost gives 127.0.0.1
- * and ::1), except one whose family this machine lacks, when another works.
+ * and ::1), except one whose family this machine lacks (a kernel without
+ * IPv6, or without IPv4), wherever it comes in the list, when another works.
  */
 static void
 bind_inet(const char *address, const struct listen_spec *spec,
@@ -237,7 +238,7 @@ bind_inet(const char *address, const struct listen_spec *spec,
 	struct addrinfo hints, *res, *ai;
 	char name[NI_MAXHOST + NI_MAXSERV + 4];
 	size_t before = ls->n;
-	int error, fd, one = 1;
+	int error, fd, one = 1, skipped = 0;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -252,8 +253,10 @@ bind_inet(const char *address, const struct listen_spec *spec,
 		address_text(ai->ai_addr, ai->ai_addrlen, name, sizeof(name));
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
 		    ai->ai_protocol);
-		if (fd == -1 && errno == EAFNOSUPPORT && ai->ai_next != NULL)
+		if (fd == -1 && errno == EAFNOSUPPORT) {
+			skipped = errno;
 			continue;
+		}
 		if (fd == -1)
 			err(EXIT_TEMPFAIL, "socket %s", name);
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -268,6 +271,7 @@ bind_inet(const char *address, const struct listen_spec *spec,
 			/* e.g. ::1 on a machine without IPv6 */
 			if (errno != EADDRNOTAVAIL)
 				err(EXIT_TEMPFAIL, "bind %s", name);
+			skipped = errno;
 			warn("bind %s", name);
 			close(fd);
 			continue;
@@ -275,6 +279,11 @@ bind_inet(const char *address, const struct listen_spec *spec,
 		add_listener(ls, fd, NULL);
 	}
 	freeaddrinfo(res);
+	if (ls->n == before && skipped != 0) {
+		errno = skipped;
+		err(EXIT_TEMPFAIL, "--listen %s: no address could be bound",
+		    address);
+	}
 	if (ls->n == before)
 		errx(EXIT_TEMPFAIL, "--listen %s: no address could be bound",
 		    address);
