@@ -40,6 +40,7 @@ static void	bind_inet(const char *, const struct listen_spec *,
 		    const struct listener_options *, struct listeners *);
 static void	address_text(const struct sockaddr *, socklen_t, char *,
 		    size_t);
+static __dead void resolve_failed(const char *, int);
 static void	bind_unix(const struct listen_spec *, int, struct listeners *);
 static int	stale_socket(const struct sockaddr_un *, socklen_t);
 static void	add_listener(struct listeners *, int, const char *);
@@ -247,8 +248,7 @@ bind_inet(const char *address, const struct listen_spec *spec,
 	error = getaddrinfo(*spec->host != '\0' ? spec->host : NULL,
 	    spec->port, &hints, &res);
 	if (error != 0)
-		errx(EXIT_MISUSE, "--listen %s: %s", address,
-		    gai_strerror(error));
+		resolve_failed(address, error);
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		address_text(ai->ai_addr, ai->ai_addrlen, name, sizeof(name));
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
@@ -287,6 +287,23 @@ bind_inet(const char *address, const struct listen_spec *spec,
 	if (ls->n == before)
 		errx(EXIT_TEMPFAIL, "--listen %s: no address could be bound",
 		    address);
+}
+
+/*
+ * A resolver that cannot answer yet (no network or DNS server at boot) is
+ * a temporary failure, worth a restart; a name that does not exist is not.
+ */
+static void
+resolve_failed(const char *address, int error)
+{
+	int temporary;
+
+	if (error == EAI_SYSTEM && errno != 0)
+		err(EXIT_TEMPFAIL, "--listen %s", address);
+	temporary = error == EAI_AGAIN || error == EAI_MEMORY ||
+	    error == EAI_SYSTEM;
+	errx(temporary ? EXIT_TEMPFAIL : EXIT_MISUSE, "--listen %s: %s",
+	    address, gai_strerror(error));
 }
 
 static int
