@@ -29,6 +29,8 @@
 #include "compat.h"
 #include "listener.h"
 
+#define NOT_OURS	"not the socket file the bridge bound"
+
 static void	add_inherited(struct listeners *, int, const char *);
 static int	from_systemd(const struct listener_options *,
 		    struct listeners *);
@@ -43,6 +45,8 @@ static void	address_text(const struct sockaddr *, socklen_t, char *,
 static __dead void resolve_failed(const char *, int);
 static void	bind_unix(const struct listen_spec *, int, struct listeners *);
 static int	stale_socket(const struct sockaddr_un *, socklen_t);
+static void	add_unix_listener(struct listeners *, int, const char *);
+static int	open_socket_file(const char *, struct stat *, const char **);
 static void	add_listener(struct listeners *, int, const char *);
 static void	listeners_bind(const char *, const struct listener_options *,
 		    struct listeners *);
@@ -406,7 +410,10 @@ bind_unix(const struct listen_spec *spec, int backlog, struct listeners *ls)
 		err(EXIT_TEMPFAIL, "socket");
 	if (bind_one(fd, (struct sockaddr *)&sun, len, backlog,
 	    spec->path) == 0) {
-		add_listener(ls, fd, abstract ? NULL : spec->path);
+		if (abstract)
+			add_listener(ls, fd, NULL);
+		else
+			add_unix_listener(ls, fd, spec->path);
 		return;
 	}
 	if (errno != EADDRINUSE || abstract || !stale_socket(&sun, len))
@@ -416,7 +423,56 @@ bind_unix(const struct listen_spec *spec, int backlog, struct listeners *ls)
 	    bind_one(fd, (struct sockaddr *)&sun, len, backlog,
 	    spec->path) == -1)
 		err(EXIT_TEMPFAIL, "bind %s", spec->path);
-	add_listener(ls, fd, spec->path);
+	add_unix_listener(ls, fd, spec->path);
+}
+
+/*
+ * A socket file just bound: note which file it is, so that --user gives
+ * away, and the exit removes, that file and nothing that took its name.
+ */
+static void
+add_unix_listener(struct listeners *ls, int fd, const char *path)
+{
+	struct listener *l;
+	struct stat st;
+	const char *why;
+	int pfd;
+
+	add_listener(ls, fd, path);
+	if ((pfd = open_socket_file(path, &st, &why)) == -1)
+		errx(EXIT_TEMPFAIL, "bind %s: %s", path, why);
+	close(pfd);
+	l = &ls->l[ls->n - 1];
+	l->unix_dev = st.st_dev;
+	l->unix_ino = st.st_ino;
+}
+
+/*
+ * The socket file at path, opened without following a symlink (an O_PATH
+ * descriptor), if it looks like one bind() just made: a socket, with one
+ * link, owned by us.  Else -1, and *why says what is wrong.
+ */
+static int
+open_socket_file(const char *path, struct stat *st, const char **why)
+{
+	int fd;
+
+	if ((fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		*why = strerror(errno);
+		return -1;
+	}
+	if (fstat(fd, st) == -1) {
+		*why = strerror(errno);
+		close(fd);
+		return -1;
+	}
+	if (!S_ISSOCK(st->st_mode) || st->st_nlink != 1 ||
+	    st->st_uid != geteuid()) {
+		*why = NOT_OURS;
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /*
@@ -473,30 +529,56 @@ is_listener(const struct listeners *ls, int fd)
 	return 0;
 }
 
-/* Remove the unix socket files the bridge itself created. */
+/*
+ * Remove the unix socket files the bridge itself created: only a path that
+ * still names that file (same device and inode, never a symlink or
+ * whatever replaced it) is unlinked.
+ */
 void
 listeners_remove_files(const struct listeners *ls)
 {
+	const struct listener *l;
+	struct stat st;
 	size_t i;
 
-	for (i = 0; i < ls->n; i++)
-		if (ls->l[i].unix_path[0] != '\0')
-			unlink(ls->l[i].unix_path);
+	for (i = 0; i < ls->n; i++) {
+		l = &ls->l[i];
+		if (l->unix_path[0] != '\0' &&
+		    lstat(l->unix_path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+		    st.st_dev == l->unix_dev && st.st_ino == l->unix_ino)
+			unlink(l->unix_path);
+	}
 }
 
 /*
  * --user: the unix socket files the bridge made become the user's, so
  * that the user's clients may connect and the bridge, once it is that
- * user, may remove them.
+ * user, may remove them.  Whoever may write to the directory could have
+ * put something else there since bind(), a symlink to a file of root's
+ * above all: only the file bind() made is changed, through a descriptor
+ * that does not follow links.
  */
 void
 listeners_chown_files(const struct listeners *ls, uid_t uid, gid_t gid)
 {
+	const struct listener *l;
+	struct stat st;
+	const char *why;
 	size_t i;
+	int fd;
 
-	for (i = 0; i < ls->n; i++)
-		if (ls->l[i].unix_path[0] != '\0' &&
-		    chown(ls->l[i].unix_path, uid, gid) == -1)
-			err(EXIT_TEMPFAIL, "--user: chown %s",
-			    ls->l[i].unix_path);
+	for (i = 0; i < ls->n; i++) {
+		l = &ls->l[i];
+		if (l->unix_path[0] == '\0')
+			continue;
+		if ((fd = open_socket_file(l->unix_path, &st, &why)) == -1)
+			errx(EXIT_TEMPFAIL, "--user: chown %s: %s",
+			    l->unix_path, why);
+		if (st.st_dev != l->unix_dev || st.st_ino != l->unix_ino)
+			errx(EXIT_TEMPFAIL, "--user: chown %s: %s",
+			    l->unix_path, NOT_OURS);
+		if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) == -1)
+			err(EXIT_TEMPFAIL, "--user: chown %s", l->unix_path);
+		close(fd);
+	}
 }
