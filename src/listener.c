@@ -29,6 +29,8 @@
 #include "compat.h"
 #include "listener.h"
 
+#define NOT_OURS	"not the socket file the bridge bound"
+
 static void	add_inherited(struct listeners *, int, const char *);
 static int	from_systemd(const struct listener_options *,
 		    struct listeners *);
@@ -40,8 +42,11 @@ static void	bind_inet(const char *, const struct listen_spec *,
 		    const struct listener_options *, struct listeners *);
 static void	address_text(const struct sockaddr *, socklen_t, char *,
 		    size_t);
+static __dead void resolve_failed(const char *, int);
 static void	bind_unix(const struct listen_spec *, int, struct listeners *);
 static int	stale_socket(const struct sockaddr_un *, socklen_t);
+static void	add_unix_listener(struct listeners *, int, const char *);
+static int	open_socket_file(const char *, struct stat *, const char **);
 static void	add_listener(struct listeners *, int, const char *);
 static void	listeners_bind(const char *, const struct listener_options *,
 		    struct listeners *);
@@ -228,7 +233,8 @@ listeners_bind(const char *address, const struct listener_options *opts,
 
 /*
  * Every address the host resolves to is bound (localhost gives 127.0.0.1
- * and ::1), except one whose family this machine lacks, when another works.
+ * and ::1), except one whose family this machine lacks (a kernel without
+ * IPv6, or without IPv4), wherever it comes in the list, when another works.
  */
 static void
 bind_inet(const char *address, const struct listen_spec *spec,
@@ -237,7 +243,7 @@ bind_inet(const char *address, const struct listen_spec *spec,
 	struct addrinfo hints, *res, *ai;
 	char name[NI_MAXHOST + NI_MAXSERV + 4];
 	size_t before = ls->n;
-	int error, fd, one = 1;
+	int error, fd, one = 1, skipped = 0;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -246,14 +252,15 @@ bind_inet(const char *address, const struct listen_spec *spec,
 	error = getaddrinfo(*spec->host != '\0' ? spec->host : NULL,
 	    spec->port, &hints, &res);
 	if (error != 0)
-		errx(EXIT_MISUSE, "--listen %s: %s", address,
-		    gai_strerror(error));
+		resolve_failed(address, error);
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		address_text(ai->ai_addr, ai->ai_addrlen, name, sizeof(name));
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
 		    ai->ai_protocol);
-		if (fd == -1 && errno == EAFNOSUPPORT && ai->ai_next != NULL)
+		if (fd == -1 && errno == EAFNOSUPPORT) {
+			skipped = errno;
 			continue;
+		}
 		if (fd == -1)
 			err(EXIT_TEMPFAIL, "socket %s", name);
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -268,6 +275,7 @@ bind_inet(const char *address, const struct listen_spec *spec,
 			/* e.g. ::1 on a machine without IPv6 */
 			if (errno != EADDRNOTAVAIL)
 				err(EXIT_TEMPFAIL, "bind %s", name);
+			skipped = errno;
 			warn("bind %s", name);
 			close(fd);
 			continue;
@@ -275,9 +283,31 @@ bind_inet(const char *address, const struct listen_spec *spec,
 		add_listener(ls, fd, NULL);
 	}
 	freeaddrinfo(res);
+	if (ls->n == before && skipped != 0) {
+		errno = skipped;
+		err(EXIT_TEMPFAIL, "--listen %s: no address could be bound",
+		    address);
+	}
 	if (ls->n == before)
 		errx(EXIT_TEMPFAIL, "--listen %s: no address could be bound",
 		    address);
+}
+
+/*
+ * A resolver that cannot answer yet (no network or DNS server at boot) is
+ * a temporary failure, worth a restart; a name that does not exist is not.
+ */
+static void
+resolve_failed(const char *address, int error)
+{
+	int temporary;
+
+	if (error == EAI_SYSTEM && errno != 0)
+		err(EXIT_TEMPFAIL, "--listen %s", address);
+	temporary = error == EAI_AGAIN || error == EAI_MEMORY ||
+	    error == EAI_SYSTEM;
+	errx(temporary ? EXIT_TEMPFAIL : EXIT_MISUSE, "--listen %s: %s",
+	    address, gai_strerror(error));
 }
 
 static int
@@ -338,7 +368,9 @@ listeners_print(const struct listeners *ls, FILE *out)
 /*
  * Is the path a socket file that nobody listens on any more?  Only such a
  * file is replaced: anything else there (a live socket, a regular file)
- * is someone's, and the bind fails as it should.
+ * is someone's, and the bind fails as it should.  The probe does not
+ * block: a live server whose listen queue is full answers EAGAIN at once,
+ * where a blocking connect() would wait for it to accept.
  */
 static int
 stale_socket(const struct sockaddr_un *sun, socklen_t len)
@@ -348,7 +380,8 @@ stale_socket(const struct sockaddr_un *sun, socklen_t len)
 
 	if (lstat(sun->sun_path, &st) == -1 || !S_ISSOCK(st.st_mode))
 		return 0;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
 		return 0;
 	stale = connect(fd, (const struct sockaddr *)sun, len) == -1 &&
 	    errno == ECONNREFUSED;
@@ -377,7 +410,10 @@ bind_unix(const struct listen_spec *spec, int backlog, struct listeners *ls)
 		err(EXIT_TEMPFAIL, "socket");
 	if (bind_one(fd, (struct sockaddr *)&sun, len, backlog,
 	    spec->path) == 0) {
-		add_listener(ls, fd, abstract ? NULL : spec->path);
+		if (abstract)
+			add_listener(ls, fd, NULL);
+		else
+			add_unix_listener(ls, fd, spec->path);
 		return;
 	}
 	if (errno != EADDRINUSE || abstract || !stale_socket(&sun, len))
@@ -387,7 +423,56 @@ bind_unix(const struct listen_spec *spec, int backlog, struct listeners *ls)
 	    bind_one(fd, (struct sockaddr *)&sun, len, backlog,
 	    spec->path) == -1)
 		err(EXIT_TEMPFAIL, "bind %s", spec->path);
-	add_listener(ls, fd, spec->path);
+	add_unix_listener(ls, fd, spec->path);
+}
+
+/*
+ * A socket file just bound: note which file it is, so that --user gives
+ * away, and the exit removes, that file and nothing that took its name.
+ */
+static void
+add_unix_listener(struct listeners *ls, int fd, const char *path)
+{
+	struct listener *l;
+	struct stat st;
+	const char *why;
+	int pfd;
+
+	add_listener(ls, fd, path);
+	if ((pfd = open_socket_file(path, &st, &why)) == -1)
+		errx(EXIT_TEMPFAIL, "bind %s: %s", path, why);
+	close(pfd);
+	l = &ls->l[ls->n - 1];
+	l->unix_dev = st.st_dev;
+	l->unix_ino = st.st_ino;
+}
+
+/*
+ * The socket file at path, opened without following a symlink (an O_PATH
+ * descriptor), if it looks like one bind() just made: a socket, with one
+ * link, owned by us.  Else -1, and *why says what is wrong.
+ */
+static int
+open_socket_file(const char *path, struct stat *st, const char **why)
+{
+	int fd;
+
+	if ((fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		*why = strerror(errno);
+		return -1;
+	}
+	if (fstat(fd, st) == -1) {
+		*why = strerror(errno);
+		close(fd);
+		return -1;
+	}
+	if (!S_ISSOCK(st->st_mode) || st->st_nlink != 1 ||
+	    st->st_uid != geteuid()) {
+		*why = NOT_OURS;
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /*
@@ -444,30 +529,56 @@ is_listener(const struct listeners *ls, int fd)
 	return 0;
 }
 
-/* Remove the unix socket files the bridge itself created. */
+/*
+ * Remove the unix socket files the bridge itself created: only a path that
+ * still names that file (same device and inode, never a symlink or
+ * whatever replaced it) is unlinked.
+ */
 void
 listeners_remove_files(const struct listeners *ls)
 {
+	const struct listener *l;
+	struct stat st;
 	size_t i;
 
-	for (i = 0; i < ls->n; i++)
-		if (ls->l[i].unix_path[0] != '\0')
-			unlink(ls->l[i].unix_path);
+	for (i = 0; i < ls->n; i++) {
+		l = &ls->l[i];
+		if (l->unix_path[0] != '\0' &&
+		    lstat(l->unix_path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+		    st.st_dev == l->unix_dev && st.st_ino == l->unix_ino)
+			unlink(l->unix_path);
+	}
 }
 
 /*
  * --user: the unix socket files the bridge made become the user's, so
  * that the user's clients may connect and the bridge, once it is that
- * user, may remove them.
+ * user, may remove them.  Whoever may write to the directory could have
+ * put something else there since bind(), a symlink to a file of root's
+ * above all: only the file bind() made is changed, through a descriptor
+ * that does not follow links.
  */
 void
 listeners_chown_files(const struct listeners *ls, uid_t uid, gid_t gid)
 {
+	const struct listener *l;
+	struct stat st;
+	const char *why;
 	size_t i;
+	int fd;
 
-	for (i = 0; i < ls->n; i++)
-		if (ls->l[i].unix_path[0] != '\0' &&
-		    chown(ls->l[i].unix_path, uid, gid) == -1)
-			err(EXIT_TEMPFAIL, "--user: chown %s",
-			    ls->l[i].unix_path);
+	for (i = 0; i < ls->n; i++) {
+		l = &ls->l[i];
+		if (l->unix_path[0] == '\0')
+			continue;
+		if ((fd = open_socket_file(l->unix_path, &st, &why)) == -1)
+			errx(EXIT_TEMPFAIL, "--user: chown %s: %s",
+			    l->unix_path, why);
+		if (st.st_dev != l->unix_dev || st.st_ino != l->unix_ino)
+			errx(EXIT_TEMPFAIL, "--user: chown %s: %s",
+			    l->unix_path, NOT_OURS);
+		if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) == -1)
+			err(EXIT_TEMPFAIL, "--user: chown %s", l->unix_path);
+		close(fd);
+	}
 }

@@ -21,6 +21,8 @@ enum listener_origin {
 struct listener {
 	int	fd;
 	char	unix_path[108];	/* a socket file we made, removed at exit */
+	dev_t	unix_dev;	/* and which file it is, as bound: */
+	ino_t	unix_ino;	/* only that one is chowned or removed */
 };
 
 struct listeners {

@@ -1,7 +1,9 @@
 /*
  * check_listener: which descriptors pass as a listener, where the bridge
- * finds them, and how it clears fds 0-2 for the handler.  Check runs each
- * test in a child of its own, so they may move fds 0-2 and set variables.
+ * finds them, how it clears fds 0-2 for the handler, and that the unix
+ * socket file it made, and only that file, is given to --user and removed.
+ * Check runs each test in a child of its own, so they may move fds 0-2
+ * and set variables.
  */
 #include "config.h"
 
@@ -13,7 +15,10 @@
 #include <arpa/inet.h>
 
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,11 +279,221 @@ START_TEST(settle_reopens_closed_stdio)
 }
 END_TEST
 
+/*
+ * --listen PATH: the bridge binds the socket file; then the tests put
+ * something else at PATH, as whoever may write to the directory could
+ * between bind() and the chown of --user, or before the bridge exits.
+ */
+static char top[PATH_MAX], dir[PATH_MAX], sock_path[PATH_MAX];
+static char victim[PATH_MAX], errfile[PATH_MAX];
+static struct listeners bound;
+
+#define OTHER_UID	65534		/* nobody, usually; any uid will do */
+
+/*
+ * The files' tests run in their own directory under top, which the parent
+ * makes before and removes after them all, whether they pass or fail.
+ */
+static void
+make_top(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (snprintf(top, sizeof(top), "%s/check_listener.XXXXXX",
+	    tmp != NULL ? tmp : "/tmp") >= (int)sizeof(top) ||
+	    mkdtemp(top) == NULL) {
+		perror("check_listener: temporary directory");
+		exit(99);
+	}
+}
+
+static int
+remove_one(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path) == -1 ? -1 : 0;
+}
+
+static void
+remove_top(void)
+{
+	nftw(top, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+#define PRINT(buf, ...) \
+	ck_assert_int_lt(snprintf(buf, sizeof(buf), __VA_ARGS__), sizeof(buf))
+
+/* --listen PATH in a directory of the test's own. */
+static void
+bind_path(void)
+{
+	struct listener_options opts = { .fd = -1, .backlog = 5 };
+
+	PRINT(dir, "%s/test.XXXXXX", top);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	PRINT(sock_path, "%s/s.sock", dir);
+	PRINT(victim, "%s/victim", dir);
+	PRINT(errfile, "%s/stderr", dir);
+	opts.listen[0] = sock_path;
+	opts.nlisten = 1;
+	listeners_find(&opts, &bound);
+	ck_assert_uint_eq(bound.n, 1);
+}
+
+/* A file of root's (of ours) that nobody else should get. */
+static void
+make_victim(void)
+{
+	int fd;
+
+	fd = open(victim, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "precious\n", 9), 9);
+	close(fd);
+}
+
+/* Another socket file, bound by us, at PATH in place of the bridge's. */
+static int
+other_socket_at_path(void)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	ck_assert_int_eq(unlink(sock_path), 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, sock_path, sizeof(sun.sun_path));
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	return fd;
+}
+
+/* In a child, stderr to errfile: listeners_chown_files as for --user. */
+static void
+chown_to_other(void)
+{
+	int fd;
+
+	if ((fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
+	    dup2(fd, STDERR_FILENO) == -1)
+		_exit(2);
+	listeners_chown_files(&bound, OTHER_UID, OTHER_UID);
+}
+
+/* errfile holds one line, and it contains text. */
+static void
+assert_message(const char *text)
+{
+	char buf[512];
+	ssize_t n;
+	int fd;
+
+	fd = open(errfile, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	ck_assert_ptr_nonnull(strstr(buf, text));
+	ck_assert_ptr_eq(strchr(buf, '\n'), buf + n - 1);
+}
+
+static uid_t
+owner(const char *path)
+{
+	struct stat st;
+
+	ck_assert_int_eq(lstat(path, &st), 0);
+	return st.st_uid;
+}
+
+START_TEST(chown_gives_the_socket_file)
+{
+	if (geteuid() != 0)
+		return;		/* chown to another user needs root */
+	bind_path();
+	ck_assert_int_eq(in_child(chown_to_other), 0);
+	ck_assert_uint_eq(owner(sock_path), OTHER_UID);
+}
+END_TEST
+
+/* The path is now a symlink to root's file: neither is given away. */
+START_TEST(chown_refuses_a_symlink)
+{
+	char msg[PATH_MAX + 64];
+
+	if (geteuid() != 0)
+		return;
+	bind_path();
+	make_victim();
+	ck_assert_int_eq(unlink(sock_path), 0);
+	ck_assert_int_eq(symlink(victim, sock_path), 0);
+	ck_assert_int_eq(in_child(chown_to_other), EXIT_TEMPFAIL);
+	ck_assert_uint_eq(owner(victim), 0);
+	ck_assert_uint_eq(owner(sock_path), 0);
+	snprintf(msg, sizeof(msg), "--user: chown %s: not the socket file "
+	    "the bridge bound", sock_path);
+	assert_message(msg);
+}
+END_TEST
+
+/* A socket, ours, one link: but not the one bound, so not given away. */
+START_TEST(chown_refuses_another_socket)
+{
+	if (geteuid() != 0)
+		return;
+	bind_path();
+	other_socket_at_path();
+	ck_assert_int_eq(in_child(chown_to_other), EXIT_TEMPFAIL);
+	ck_assert_uint_eq(owner(sock_path), 0);
+	assert_message("not the socket file the bridge bound");
+}
+END_TEST
+
+START_TEST(remove_removes_the_socket_file)
+{
+	struct stat st;
+
+	bind_path();
+	listeners_remove_files(&bound);
+	ck_assert_int_eq(lstat(sock_path, &st), -1);
+	ck_assert_int_eq(errno, ENOENT);
+}
+END_TEST
+
+/* Whatever took the socket file's name at exit is left alone. */
+START_TEST(remove_leaves_a_replacement)
+{
+	struct stat st;
+
+	bind_path();
+	make_victim();
+	ck_assert_int_eq(unlink(sock_path), 0);
+	ck_assert_int_eq(symlink(victim, sock_path), 0);
+	listeners_remove_files(&bound);
+	ck_assert_int_eq(lstat(sock_path, &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+
+	ck_assert_int_eq(unlink(sock_path), 0);
+	ck_assert_int_eq(rename(victim, sock_path), 0);
+	listeners_remove_files(&bound);
+	ck_assert_int_eq(lstat(sock_path, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+
+	other_socket_at_path();
+	listeners_remove_files(&bound);
+	ck_assert_int_eq(lstat(sock_path, &st), 0);
+	ck_assert(S_ISSOCK(st.st_mode));
+}
+END_TEST
+
 int
 main(void)
 {
 	Suite *s = suite_create("listener");
-	TCase *tc = tcase_create("listener");
+	TCase *tc = tcase_create("listener"), *files;
 
 	tcase_add_test(tc, check_accepts_listeners);
 	tcase_add_test(tc, check_rejects_the_rest);
@@ -289,5 +504,13 @@ main(void)
 	tcase_add_test(tc, find_stdin_and_settle);
 	tcase_add_test(tc, settle_reopens_closed_stdio);
 	suite_add_tcase(s, tc);
+	files = tcase_create("files");
+	tcase_add_unchecked_fixture(files, make_top, remove_top);
+	tcase_add_test(files, chown_gives_the_socket_file);
+	tcase_add_test(files, chown_refuses_a_symlink);
+	tcase_add_test(files, chown_refuses_another_socket);
+	tcase_add_test(files, remove_removes_the_socket_file);
+	tcase_add_test(files, remove_leaves_a_replacement);
+	suite_add_tcase(s, files);
 	return check_run(s);
 }
