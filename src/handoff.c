@@ -16,7 +16,8 @@
  * Sharing the bridge's memory, the child may make system calls and
  * nothing else (no malloc, no stdio, no directory walk), so whatever needs
  * more is prepared in the bridge: the handler's path, found in PATH before
- * the vfork; and every descriptor the bridge did not open itself marked
+ * the vfork; the argv that runs it with /bin/sh if it is a script without
+ * "#!"; and every descriptor the bridge did not open itself marked
  * close-on-exec at start-up, as all those it opens are, so that the
  * child's close_range(2) is a second line, not the only one.
  */
@@ -32,6 +33,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <paths.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +60,7 @@ static __dead void become_handler(const struct handoff *, int,
 static void	find_signals_to_reset(struct handoff *);
 static void	reset_signals(const struct handoff *);
 static int	find_handler(struct handoff *);
+static char   **script_argv(char *const *, char *);
 static void	cloexec_from(int);
 static int	cloexec_listed(int);
 static void	set_cloexec(int);
@@ -74,8 +77,16 @@ handoff_init(struct handoff *h, char *const *argv, int stderr_to_socket)
 	h->stderr_to_socket = stderr_to_socket;
 	/* not found now: searched for again for each client, until it is */
 	find_handler(h);
+	h->script_argv = script_argv(argv, h->path);
 	find_signals_to_reset(h);
 	cloexec_from(STDERR_FILENO + 1);
+}
+
+void
+handoff_free(struct handoff *h)
+{
+	free(h->script_argv);
+	h->script_argv = NULL;
 }
 
 /*
@@ -133,7 +144,9 @@ handoff_exit_code(int error)
  * Set up fds and signals and exec the handler.  In a vfork child this may
  * only make system calls: exec_error is where it reports a failure to
  * the waiting parent.  With --once (exec_error NULL) it says why itself:
- * on stderr, which may be the client by now, as with inetd.
+ * on stderr, which may be the client by now, as with inetd.  A handler
+ * the kernel cannot execute (ENOEXEC: a script without "#!") is run with
+ * /bin/sh, as execvp(3) does.
  */
 static void
 become_handler(const struct handoff *h, int client, char *const *envp,
@@ -163,6 +176,8 @@ become_handler(const struct handoff *h, int client, char *const *envp,
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execve(h->path, h->argv, envp);
+	if (errno == ENOEXEC)
+		execve(_PATH_BSHELL, h->script_argv, envp);
 fail:
 	error = errno;
 	if (exec_error != NULL)
@@ -258,6 +273,28 @@ find_handler(struct handoff *h)
 		if (dir[len] == '\0')
 			return error;
 	}
+}
+
+/*
+ * The argv that runs the handler as a shell script, as execvp(3) does on
+ * ENOEXEC: /bin/sh, the handler's path, its arguments.  path is the
+ * buffer find_handler() fills, so a handler found later is run as well.
+ */
+static char **
+script_argv(char *const *argv, char *path)
+{
+	char **sh;
+	size_t n;
+
+	for (n = 0; argv[n] != NULL; n++)
+		;
+	if ((sh = reallocarray(NULL, n + 2, sizeof(*sh))) == NULL)
+		err(EXIT_TEMPFAIL, "handler arguments");
+	sh[0] = _PATH_BSHELL;
+	sh[1] = path;
+	/* argv[1] to argv[n], the NULL */
+	memcpy(sh + 2, argv + 1, n * sizeof(*sh));
+	return sh;
 }
 
 /*

@@ -11,12 +11,14 @@
 struct handoff {
 	char *const	*argv;
 	char		 path[4096];	/* argv[0] found in PATH, or "" */
+	char	       **script_argv;	/* /bin/sh path arg...: for ENOEXEC */
 	int		 stderr_to_socket;
 	int		 reset[NSIG];	/* signals not at SIG_DFL in the bridge */
 	int		 nreset;
 };
 
 void	handoff_init(struct handoff *, char *const *, int);
+void	handoff_free(struct handoff *);
 int	handoff_spawn(struct handoff *, int, char *const *, pid_t *);
 __dead void handoff_exec(struct handoff *, int, char *const *);
 
