@@ -12,6 +12,14 @@
  * bridge sets and those it inherited as ignored.  The parent waits
  * (suspended) until the exec, and the child reports an exec that failed
  * through the memory they share, so the bridge can say why.
+ *
+ * Sharing the bridge's memory, the child may make system calls and
+ * nothing else (no malloc, no stdio, no directory walk), so whatever needs
+ * more is prepared in the bridge: the handler's path, found in PATH before
+ * the vfork; the argv that runs it with /bin/sh if it is a script without
+ * "#!"; and every descriptor the bridge did not open itself marked
+ * close-on-exec at start-up, as all those it opens are, so that the
+ * child's close_range(2) is a second line, not the only one.
  */
 #include "config.h"
 
@@ -20,8 +28,12 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <paths.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +41,16 @@
 #include <unistd.h>
 
 #include "handoff.h"
+
+#ifndef SYS_close_range
+#define SYS_close_range		436	/* the same on every architecture */
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC	(1U << 2)
+#endif
+
+/* execvp(3)'s search path when PATH is not set (glibc's _CS_PATH). */
+#define DEFAULT_PATH	"/bin:/usr/bin"
 
 /* The signals serve.c catches or ignores in the bridge itself. */
 static const int bridge_signals[] = {
@@ -39,16 +61,34 @@ static __dead void become_handler(const struct handoff *, int,
 		    char *const *, volatile int *);
 static void	find_signals_to_reset(struct handoff *);
 static void	reset_signals(const struct handoff *);
-static void	find_in_path(const char *, char *, size_t);
+static int	find_handler(struct handoff *);
+static char   **script_argv(char *const *, char *);
+static void	cloexec_from(int);
+static int	cloexec_listed(int);
+static void	set_cloexec(int);
 static int	handoff_exit_code(int);
 
+/*
+ * Once, at start-up.  Also marks every descriptor above 2 close-on-exec:
+ * the bridge's own are already, and nothing it inherited is for a handler.
+ */
 void
 handoff_init(struct handoff *h, char *const *argv, int stderr_to_socket)
 {
 	h->argv = argv;
 	h->stderr_to_socket = stderr_to_socket;
-	find_in_path(argv[0], h->path, sizeof(h->path));
+	/* not found now: searched for again for each client, until it is */
+	find_handler(h);
+	h->script_argv = script_argv(argv, h->path);
 	find_signals_to_reset(h);
+	cloexec_from(STDERR_FILENO + 1);
+}
+
+void
+handoff_free(struct handoff *h)
+{
+	free(h->script_argv);
+	h->script_argv = NULL;
 }
 
 /*
@@ -57,12 +97,14 @@ handoff_init(struct handoff *h, char *const *argv, int stderr_to_socket)
  * made.  The client is the caller's to close either way.
  */
 int
-handoff_spawn(const struct handoff *h, int client, char *const *envp,
-    pid_t *pid)
+handoff_spawn(struct handoff *h, int client, char *const *envp, pid_t *pid)
 {
 	volatile int exec_error = 0;
 	pid_t child;
+	int error;
 
+	if (*h->path == '\0' && (error = find_handler(h)) != 0)
+		return error;
 	if ((child = vfork()) == -1)
 		return errno;
 	if (child == 0)
@@ -76,10 +118,19 @@ handoff_spawn(const struct handoff *h, int client, char *const *envp,
 	return 0;
 }
 
-/* --once: become the handler.  Only returns by exiting 126 or 127. */
+/*
+ * --once: become the handler.  Only returns by exiting 126 or 127, having
+ * said why on stderr.
+ */
 void
-handoff_exec(const struct handoff *h, int client, char *const *envp)
+handoff_exec(struct handoff *h, int client, char *const *envp)
 {
+	int error;
+
+	if (*h->path == '\0' && (error = find_handler(h)) != 0) {
+		warnc(error, "%s", h->argv[0]);
+		_exit(handoff_exit_code(error));
+	}
 	become_handler(h, client, envp, NULL);
 }
 
@@ -95,7 +146,9 @@ handoff_exit_code(int error)
  * Set up fds and signals and exec the handler.  In a vfork child this may
  * only make system calls: exec_error is where it reports a failure to
  * the waiting parent.  With --once (exec_error NULL) it says why itself:
- * on stderr, which may be the client by now, as with inetd.
+ * on stderr, which may be the client by now, as with inetd.  A handler
+ * the kernel cannot execute (ENOEXEC: a script without "#!") is run with
+ * /bin/sh, as execvp(3) does.
  */
 static void
 become_handler(const struct handoff *h, int client, char *const *envp,
@@ -116,15 +169,17 @@ become_handler(const struct handoff *h, int client, char *const *envp,
 	    dup2(client, STDOUT_FILENO) == -1 ||
 	    (h->stderr_to_socket && dup2(client, STDERR_FILENO) == -1))
 		goto fail;
-	if (syscall(SYS_close_range, STDERR_FILENO + 1, ~0U, 0) == -1)
-		closefrom(STDERR_FILENO + 1);	/* kernels before 5.9 */
+	/*
+	 * No fallback where it fails (before Linux 5.9, or a sandbox that
+	 * denies it): cloexec_from() made sure the exec closes the rest.
+	 */
+	(void)syscall(SYS_close_range, STDERR_FILENO + 1, ~0U, 0);
 	reset_signals(h);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (*h->path != '\0')
-		execve(h->path, h->argv, envp);
-	else
-		execvpe(h->argv[0], h->argv, envp);
+	execve(h->path, h->argv, envp);
+	if (errno == ENOEXEC)
+		execve(_PATH_BSHELL, h->script_argv, envp);
 fail:
 	error = errno;
 	if (exec_error != NULL)
@@ -178,31 +233,124 @@ reset_signals(const struct handoff *h)
 }
 
 /*
- * The PATH search of execvp(3), done once at start-up rather than for
- * every client.  Not found now: path stays empty and each exec searches
- * again (and reports the error), as a handler may be installed later.
+ * The PATH search of execvp(3), in the bridge: once at start-up and, while
+ * the handler is not found, again before each client's vfork.  Returns 0
+ * with the path in h->path, or what execvp would say: EACCES if only files
+ * that may not be executed were found, else ENOENT.
+ */
+static int
+find_handler(struct handoff *h)
+{
+	const char *name = h->argv[0], *dir;
+	char path[sizeof(h->path)];
+	struct stat st;
+	size_t len;
+	int n, error = ENOENT;
+
+	if (strchr(name, '/') != NULL) {
+		if (strlcpy(h->path, name, sizeof(h->path)) >= sizeof(h->path))
+			return ENAMETOOLONG;
+		return 0;
+	}
+	if (*name == '\0')
+		return ENOENT;
+	if ((dir = getenv("PATH")) == NULL)
+		dir = DEFAULT_PATH;
+	for (;; dir += len + 1) {
+		/* an empty element is the current directory */
+		len = strcspn(dir, ":");
+		n = snprintf(path, sizeof(path), "%.*s/%s",
+		    len > 0 ? (int)len : 1, len > 0 ? dir : ".", name);
+		if (n > 0 && (size_t)n < sizeof(path)) {
+			if (stat(path, &st) == 0) {
+				if (S_ISREG(st.st_mode) &&
+				    access(path, X_OK) == 0) {
+					memcpy(h->path, path, n + 1);
+					return 0;
+				}
+				error = EACCES;
+			} else if (errno == EACCES)
+				error = EACCES;
+		}
+		if (dir[len] == '\0')
+			return error;
+	}
+}
+
+/*
+ * The argv that runs the handler as a shell script, as execvp(3) does on
+ * ENOEXEC: /bin/sh, the handler's path, its arguments.  path is the
+ * buffer find_handler() fills, so a handler found later is run as well.
+ */
+static char **
+script_argv(char *const *argv, char *path)
+{
+	char **sh;
+	size_t n;
+
+	for (n = 0; argv[n] != NULL; n++)
+		;
+	if ((sh = reallocarray(NULL, n + 2, sizeof(*sh))) == NULL)
+		err(EXIT_TEMPFAIL, "handler arguments");
+	sh[0] = _PATH_BSHELL;
+	sh[1] = path;
+	/* argv[1] to argv[n], the NULL */
+	memcpy(sh + 2, argv + 1, n * sizeof(*sh));
+	return sh;
+}
+
+/*
+ * Mark every descriptor from lowfd up close-on-exec.  One system call
+ * since Linux 5.11; before that, or where a sandbox denies it, each
+ * descriptor listed in /proc/self/fd; if that cannot be listed, every
+ * number below the descriptor limit.
  */
 static void
-find_in_path(const char *name, char *path, size_t size)
+cloexec_from(int lowfd)
 {
-	const char *dirs = getenv("PATH");
-	char *copy, *rest, *dir;
-	struct stat st;
+	long max;
+	int fd;
 
-	*path = '\0';
-	if (strchr(name, '/') != NULL) {
-		strlcpy(path, name, size);
+	if (syscall(SYS_close_range, lowfd, ~0U, CLOSE_RANGE_CLOEXEC) == 0 ||
+	    cloexec_listed(lowfd) == 0)
 		return;
-	}
-	if ((copy = strdup(dirs != NULL ? dirs : "/bin:/usr/bin")) == NULL)
-		return;
-	rest = copy;
-	while ((dir = strsep(&rest, ":")) != NULL) {
-		snprintf(path, size, "%s/%s", *dir ? dir : ".", name);
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(path, X_OK) == 0)
+	/* never -1 on Linux, where the limit is at most fs.nr_open */
+	if ((max = sysconf(_SC_OPEN_MAX)) == -1)
+		max = 1 << 20;
+	for (fd = lowfd; fd < max && fd < INT_MAX; fd++)
+		set_cloexec(fd);
+}
+
+/* Those of /proc/self/fd from lowfd up; -1 if it cannot be listed. */
+static int
+cloexec_listed(int lowfd)
+{
+	struct dirent *e;
+	const char *errstr;
+	DIR *d;
+	int fd, error;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return -1;
+	for (;;) {
+		errno = 0;
+		if ((e = readdir(d)) == NULL)
 			break;
-		*path = '\0';
+		fd = strtonum(e->d_name, lowfd, INT_MAX, &errstr);
+		if (errstr == NULL && fd != dirfd(d))
+			set_cloexec(fd);
 	}
-	free(copy);
+	error = errno;
+	closedir(d);
+	return error == 0 ? 0 : -1;
+}
+
+static void
+set_cloexec(int fd)
+{
+	int flags;
+
+	if ((flags = fcntl(fd, F_GETFD)) != -1 && !(flags & FD_CLOEXEC) &&
+	    fcntl(fd, F_SETFD, flags | FD_CLOEXEC) == -1)
+		err(EXIT_TEMPFAIL, "fd %d", fd);
 }

@@ -10,14 +10,16 @@
 /* How a client is handed to the handler; set up once, used per client. */
 struct handoff {
 	char *const	*argv;
-	char		 path[4096];	/* argv[0] found in PATH once, or "" */
+	char		 path[4096];	/* argv[0] found in PATH, or "" */
+	char	       **script_argv;	/* /bin/sh path arg...: for ENOEXEC */
 	int		 stderr_to_socket;
 	int		 reset[NSIG];	/* signals not at SIG_DFL in the bridge */
 	int		 nreset;
 };
 
 void	handoff_init(struct handoff *, char *const *, int);
-int	handoff_spawn(const struct handoff *, int, char *const *, pid_t *);
-__dead void handoff_exec(const struct handoff *, int, char *const *);
+void	handoff_free(struct handoff *);
+int	handoff_spawn(struct handoff *, int, char *const *, pid_t *);
+__dead void handoff_exec(struct handoff *, int, char *const *);
 
 #endif

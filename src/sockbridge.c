@@ -228,6 +228,7 @@ main(int argc, char *argv[])
 
 	status = serve(&sopts, &ls, &env, &handoff);
 	listeners_remove_files(&ls);
+	handoff_free(&handoff);
 	env_free(&env);
 	return status;
 }
