@@ -18,9 +18,6 @@
 #include "cidr.h"
 #include "parse.h"
 
-/* The largest id a rule may name: (uid_t)-1 means "no user". */
-#define CIDR_ID_MAX	4294967294LL
-
 static int	parse_digits(const char *, long long, long long, long long *,
 		    const char **);
 static int	parse_id(const char *, int, struct cidr *, char *, size_t);
@@ -48,15 +45,19 @@ cidr_parse(const char *s, struct cidr *c, char *why, size_t whylen)
 }
 
 /*
- * A decimal number that starts with a digit: strtonum alone would also
- * take " 8", "+8" and "-0", which are not how anyone writes a prefix
- * length or an id.
+ * Decimal digits and nothing else: strtonum alone would also take " 8",
+ * "+8" and "-0", and libbsd's calls "99999999999999999999x" too large
+ * rather than invalid.
  */
 static int
 parse_digits(const char *s, long long min, long long max, long long *n,
     const char **errstr)
 {
-	if (!isdigit((unsigned char)*s)) {
+	const char *p;
+
+	for (p = s; isdigit((unsigned char)*p); p++)
+		;
+	if (p == s || *p != '\0') {
 		*errstr = *s == '\0' ? "missing" : "invalid";
 		return -1;
 	}

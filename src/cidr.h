@@ -26,6 +26,9 @@ struct cidr {
 	unsigned char	key[16];
 };
 
+/* The largest id a rule may name: (uid_t)-1 means "no user". */
+#define CIDR_ID_MAX	4294967294LL
+
 /* "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128" and its NUL */
 #define CIDR_TEXT_MAX	(INET6_ADDRSTRLEN + 4)
 

@@ -8,8 +8,9 @@
  * within that is never refused.  One that goes over it is refused, and
  * each refused attempt costs it a token too, its debt bounded by a full
  * bucket: while it keeps coming faster than the rate it stays refused;
- * once it slows below the rate, SECONDS/N after its last refused attempt
- * it is served again.  Other sources are not affected.
+ * once it slows below the rate it is served again, at its first attempt
+ * SECONDS/N or more after its last refused one.  Other sources are not
+ * affected.
  *
  * The table has a fixed size for each of IPv4, IPv6 and unix, so a flood
  * of IPv6 sources cannot push IPv4 sources out.  A source lands in one of
@@ -95,8 +96,9 @@ rate_parse(const char *s, struct rate *rate, const char **why)
 }
 
 /*
- * A decimal from 1 to max that starts with a digit: strtonum alone would
- * also take " 5" and "+5".  part 0 is N, 1 is SECONDS, for the reason.
+ * A decimal from 1 to max, digits only: strtonum alone would also take
+ * " 5" and "+5", and libbsd's calls "99999999999999999999x" too large
+ * rather than invalid.  part 0 is N, 1 is SECONDS, for the reason.
  */
 static int
 parse_part(const char *s, long long max, int part, long long *n,
@@ -108,9 +110,11 @@ parse_part(const char *s, long long max, int part, long long *n,
 		{ "SECONDS is missing", "SECONDS is invalid",
 		    "SECONDS must be at least 1", "SECONDS is too large" },
 	};
-	const char *errstr;
+	const char *errstr, *p;
 
-	if (!isdigit((unsigned char)*s)) {
+	for (p = s; isdigit((unsigned char)*p); p++)
+		;
+	if (p == s || *p != '\0') {
 		*why = reasons[part][*s == '\0' ? 0 : 1];
 		return -1;
 	}
@@ -215,8 +219,11 @@ ratelimit_free(struct ratelimit *rl)
 
 /*
  * May this source start a connection at now?  The verdict also says when
- * to log a "rate-limited" line: at the first refusal, then at most once
- * per RATELIMIT_LOG_MS, with the number refused since the line before.
+ * to log a "rate-limited" line, with K the number refused since the line
+ * before: at the first refusal, then at most once per RATELIMIT_LOG_MS.
+ * Refusals that came after the last line are told on the source's next
+ * attempt once RATELIMIT_LOG_MS have passed, even one that is served, so
+ * that no refusal goes uncounted while the source keeps its entry.
  */
 void
 ratelimit_check(struct ratelimit *rl, const struct source *src,

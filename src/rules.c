@@ -31,8 +31,6 @@
 
 /* Longest a word from the file may be when quoted in an error. */
 #define QUOTE_MAX	40
-/* The largest uid or gid a rule can name. */
-#define ID_MAX		4294967294LL
 
 #define STR(x)		#x
 #define XSTR(x)		STR(x)
@@ -160,6 +158,9 @@ add_rule(struct rules *r, const struct cidr *c, int allow, char **env,
 			snprintf(why, whylen, "duplicate rule for %s (first "
 			    "given as --%s %s)", first->text, first->allow ?
 			    "allow" : "deny", first->text);
+		else if (first->file == file)
+			snprintf(why, whylen, "duplicate rule for %s (first "
+			    "at line %ld)", first->text, first->line);
 		else
 			snprintf(why, whylen, "duplicate rule for %s (first "
 			    "at %s:%ld)", first->text, first->file,
@@ -259,7 +260,7 @@ int
 rules_load_stream(struct rules *r, FILE *fp, const char *name, char *err,
     size_t errlen)
 {
-	char buf[RULES_LINE_MAX + 2], why[256], *copy, **files;
+	char buf[RULES_LINE_MAX + 1], why[512], *copy, **files;
 	const char *what;
 	long line = 0;
 	int got;
@@ -277,6 +278,10 @@ rules_load_stream(struct rules *r, FILE *fp, const char *name, char *err,
 		line++;
 		if ((got = read_line(fp, buf, sizeof(buf), &what)) == 0)
 			return 0;
+		if (got == -1 && ferror(fp)) {
+			snprintf(err, errlen, "%s: %s", name, what);
+			return -1;
+		}
 		if (got == -1) {
 			snprintf(err, errlen, "%s:%ld: %s", name, line, what);
 			return -1;
@@ -314,7 +319,7 @@ read_line(FILE *fp, char *buf, size_t size, const char **why)
 			*why = "NUL byte in the line";
 			return -1;
 		}
-		if (len == size - 2) {
+		if (len == size - 1) {
 			*why = "line too long (more than " XSTR(RULES_LINE_MAX)
 			    " bytes)";
 			return -1;
@@ -483,11 +488,11 @@ rules_match(const struct rules *r, const struct sockaddr_storage *remote,
 	struct cidr c;
 
 	if (remote->ss_family == AF_UNIX) {
-		if (uid >= 0 && uid <= ID_MAX) {
+		if (uid >= 0 && uid <= CIDR_ID_MAX) {
 			cidr_of_id(CIDR_UID, uid, &c);
 			rule = find(r->root[CIDR_UID], &c);
 		}
-		if (rule == NULL && gid >= 0 && gid <= ID_MAX) {
+		if (rule == NULL && gid >= 0 && gid <= CIDR_ID_MAX) {
 			cidr_of_id(CIDR_GID, gid, &c);
 			rule = find(r->root[CIDR_GID], &c);
 		}

@@ -95,6 +95,7 @@ START_TEST(rate_values)
 		{ "99999999999999999999999/1", "N is too large" },
 		{ "10/86401", "SECONDS is too large" },
 		{ "10/99999999999999999999999", "SECONDS is too large" },
+		{ "10/99999999999999999999999x", "SECONDS is invalid" },
 	};
 	struct rate rate;
 	const char *why;
