@@ -41,6 +41,7 @@ children_init(struct children *ch, int max)
 		err(EXIT_TEMPFAIL, "children");
 	ch->n = 0;
 	ch->leaderless = 0;
+	ch->timeouts = 0;
 	ch->max = max;
 }
 
@@ -175,6 +176,7 @@ children_police(struct children *ch, long long now, long long timeout_ms)
 		    now >= c->started + timeout_ms) {
 			log_error("timeout pid=%ld seconds=%lld", (long)c->pid,
 			    timeout_ms / 1000);
+			ch->timeouts++;
 			escalate(c, now);
 		} else if (c->term_at != 0)
 			escalate(c, now);

@@ -20,6 +20,7 @@ struct children {
 	int		 n;
 	int		 max;
 	int		 leaderless;	/* entries with leader_gone */
+	unsigned long long timeouts;	/* handlers --timeout signalled */
 };
 
 /* While a group outlives its leader, how often to look whether it ended. */

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "closing.h"
 #include "compat.h"
 
@@ -107,6 +108,26 @@ closing_events(struct closing *cl, const struct pollfd *pfd, int npfd,
 	for (i = cl->n - 1; i >= 0; i--)
 		if (now >= cl->c[i].until)
 			finish(cl, i);
+}
+
+/* Wait until every connection is closed (--once, which has no loop). */
+void
+closing_wait(struct closing *cl)
+{
+	struct pollfd pfd[CLOSING_MAX];
+	long long now, due;
+	int n;
+
+	while (cl->n > 0) {
+		n = closing_pollfds(cl, pfd);
+		now = now_ms();
+		due = closing_next_due(cl);
+		if (poll(pfd, n, due > now ? (int)(due - now) : 0) == -1 &&
+		    errno != EINTR)
+			break;
+		closing_events(cl, pfd, n, now_ms());
+	}
+	closing_free(cl);
 }
 
 /* When the next connection's time is up (ms), or -1 for none. */

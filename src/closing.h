@@ -25,5 +25,6 @@ int	closing_pollfds(const struct closing *, struct pollfd *);
 void	closing_events(struct closing *, const struct pollfd *, int,
 	    long long);
 long long closing_next_due(const struct closing *);
+void	closing_wait(struct closing *);
 
 #endif

@@ -23,7 +23,7 @@ const char *const conn_var_names[] = {
 	"PROTO", "TCPLOCALIP", "TCPLOCALPORT", "TCPLOCALHOST",
 	"TCPREMOTEIP", "TCPREMOTEPORT", "TCPREMOTEHOST", "TCPREMOTEINFO",
 	"UNIXREMOTEEUID", "UNIXREMOTEEGID", "UNIXREMOTEPID",
-	"REMOTE_ADDR", "REMOTE_PORT", "REMOTE_HOST", NULL
+	"REMOTE_ADDR", "REMOTE_PORT", "REMOTE_HOST", "TCPCONNNUM", NULL
 };
 
 static void	add_var(struct conn_info *, const char *, const char *);

@@ -25,6 +25,8 @@ static const char *const upstart_event_vars[] = {
 };
 
 static int	named_in(const char *, const char *const *);
+static int	same_name(const char *, const char *);
+static int	set_by(const char *, char *const *, size_t);
 
 /* Copy environ without the removed names; strip_upstart adds upstart's. */
 void
@@ -39,6 +41,8 @@ env_init(struct env *env, char *const *environ, int strip_upstart)
 	if (env->vars == NULL)
 		err(EXIT_TEMPFAIL, "environment");
 	env->nbase = 0;
+	env->out = NULL;
+	env->outcap = 0;
 	for (i = 0; i < n; i++) {
 		if (named_in(environ[i], activator_vars) ||
 		    named_in(environ[i], conn_var_names) ||
@@ -62,11 +66,66 @@ env_for_conn(struct env *env, const struct conn_info *ci)
 	return env->vars;
 }
 
+/*
+ * As env_for_conn, plus extra NAME=VALUE entries (TCPCONNNUM, an access
+ * rule's variables), which replace any base entry of the same name.
+ * Valid while ci, extra and env live.
+ */
+char **
+env_for_conn_with(struct env *env, const struct conn_info *ci,
+    char *const *extra, size_t nextra)
+{
+	size_t i, n = 0, need;
+	char **out;
+
+	if (nextra == 0)
+		return env_for_conn(env, ci);
+	need = env->nbase + ci->nvars + nextra + 1;
+	if (need > env->outcap) {
+		if ((out = reallocarray(env->out, need, sizeof(*out))) == NULL)
+			return NULL;
+		env->out = out;
+		env->outcap = need;
+	}
+	for (i = 0; i < env->nbase; i++)
+		if (!set_by(env->vars[i], extra, nextra))
+			env->out[n++] = env->vars[i];
+	for (i = 0; i < (size_t)ci->nvars; i++)
+		env->out[n++] = (char *)ci->vars[i];
+	for (i = 0; i < nextra; i++)
+		env->out[n++] = extra[i];
+	env->out[n] = NULL;
+	return env->out;
+}
+
 void
 env_free(struct env *env)
 {
 	free(env->vars);
-	env->vars = NULL;
+	free(env->out);
+	env->vars = env->out = NULL;
+	env->outcap = 0;
+}
+
+/* Does one of the entries set the variable of entry? */
+static int
+set_by(const char *entry, char *const *entries, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (same_name(entry, entries[i]))
+			return 1;
+	return 0;
+}
+
+/* Do "NAME=..." and "NAME=..." name the same variable? */
+static int
+same_name(const char *a, const char *b)
+{
+	size_t len = strcspn(a, "=");
+
+	return strncmp(a, b, len) == 0 && (b[len] == '=' || b[len] == '\0');
 }
 
 /* Is "NAME=value" one of names? */

@@ -54,7 +54,7 @@
 
 /* The signals serve.c catches or ignores in the bridge itself. */
 static const int bridge_signals[] = {
-	SIGCHLD, SIGTERM, SIGINT, SIGALRM, SIGPIPE
+	SIGCHLD, SIGTERM, SIGINT, SIGALRM, SIGHUP, SIGUSR1, SIGPIPE
 };
 
 static __dead void become_handler(const struct handoff *, int,

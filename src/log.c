@@ -63,6 +63,17 @@ log_info(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Asked for (the stats line): logged even with --quiet. */
+void
+log_notice(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_line(LOG_NOTICE, fmt, ap);
+	va_end(ap);
+}
+
 void
 log_error(const char *fmt, ...)
 {

@@ -45,6 +45,13 @@ notify_init(void)
 	    (*path == '/');
 }
 
+/* Is there a service manager to tell? */
+int
+notify_enabled(void)
+{
+	return notify_len != 0;
+}
+
 void
 notify_send(const char *state)
 {

@@ -2,6 +2,7 @@
 #define SOCKBRIDGE_NOTIFY_H
 
 void	notify_init(void);
+int	notify_enabled(void);
 void	notify_send(const char *);
 
 #endif

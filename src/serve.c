@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admission.h"
 #include "children.h"
 #include "clock.h"
 #include "closing.h"
@@ -41,11 +42,14 @@
 #include "log.h"
 #include "notify.h"
 #include "serve.h"
+#include "stats.h"
 #include "watchdog.h"
 
 /* accept() failing again and again (out of fds, a firewall): don't spin */
 #define BACKOFF_MIN_MS	10
 #define BACKOFF_MAX_MS	1000
+/* systemd's STATUS= at most this often */
+#define STATUS_MS	1000
 /* how long accept() on a blocking listener may wait for a stolen client */
 #define ACCEPT_GUARD_MS	100
 
@@ -59,8 +63,15 @@ struct server {
 	struct sockaddr_storage local[MAX_LISTENERS];
 	struct children	 children;
 	struct closing	 closing;	/* refused clients on their way out */
+	struct admission *admission;	/* may a client have a handler? */
+	struct bucket	 accept_bucket;	/* --max-accept-rate */
+	struct stats	 stats;
+	char		 status[256];	/* the last STATUS= sent */
+	long long	 status_at;	/* ms, when it was sent */
+	int		 status_pending;/* changed since, not sent yet */
 	char		*banner;	/* TEXT\n, or NULL */
 	char		*refusal;	/* TEXT\n, or NULL */
+	char		*denial;	/* TEXT\n, or NULL */
 	long long	 idle_since;	/* ms, when the last handler ended */
 	long long	 backoff_until;	/* ms, 0 when not backing off */
 	long long	 backoff_ms;	/* the current back-off; 0: none */
@@ -71,7 +82,7 @@ struct server {
 	int		 cut_off;	/* drain had to signal handlers */
 };
 
-static volatile sig_atomic_t got_child, stop_requests;
+static volatile sig_atomic_t got_child, stop_requests, got_hup, got_usr1;
 static sigset_t alarm_signal;
 
 static void	catch_signals(sigset_t *);
@@ -85,6 +96,9 @@ static void	watch_listeners(struct server *, int);
 static void	wait_for_events(struct server *, int, struct timespec *,
 		    const sigset_t *);
 static void	handle_stop(struct server *, long long);
+static void	handle_requests(struct server *, long long);
+static void	send_status(struct server *, long long);
+static int	may_accept(struct server *, long long);
 static void	start_drain(struct server *, long long);
 static void	accept_client(struct server *, size_t);
 static int	accept_guarded(int, struct sockaddr_storage *, socklen_t *);
@@ -96,6 +110,10 @@ static void	describe(int, const struct sockaddr_storage *,
 static void	tune_socket(struct server *, int, int);
 static int	send_line(int, const char *);
 static void	close_without_handler(struct server *, int, const char *);
+static void	refuse(struct server *, int, const struct conn_info *,
+		    const struct decision *);
+static char   **handler_env(struct server *, const struct conn_info *,
+		    const struct decision *, char *, size_t);
 static void	start_handler(struct server *, int,
 		    const struct sockaddr_storage *,
 		    const struct sockaddr_storage *);
@@ -125,8 +143,13 @@ serve(const struct serve_options *opts, struct listeners *ls,
 	sv.handoff = handoff;
 	sv.banner = with_newline(opts->banner);
 	sv.refusal = with_newline(opts->refuse_message);
+	sv.denial = with_newline(opts->deny_message);
 	children_init(&sv.children, opts->max_connections);
 	closing_init(&sv.closing, CLOSING_MAX);
+	sv.admission = opts->admission;
+	sv.stats.started = now_ms();
+	sv.stats.max_running = opts->max_connections;
+	bucket_init(&sv.accept_bucket, sv.stats.started);
 	for (i = 0; i < ls->n; i++)
 		fixed_local_address(ls->l[i].fd, &sv.local[i]);
 	catch_signals(&waitmask);
@@ -136,6 +159,7 @@ serve(const struct serve_options *opts, struct listeners *ls,
 		if (got_child || sv.children.leaderless > 0)
 			reap_children(&sv);
 		handle_stop(&sv, now_ms());
+		handle_requests(&sv, now_ms());
 		if (sv.drain_until != 0 && sv.children.n == 0 &&
 		    sv.closing.n == 0)
 			break;		/* drained */
@@ -147,9 +171,8 @@ serve(const struct serve_options *opts, struct listeners *ls,
 			if (sv.pfd[i].revents & POLLNVAL)
 				errx(EXIT_TEMPFAIL, "fd %d: listening socket "
 				    "was closed", sv.pfd[i].fd);
-			/* the limit holds whatever else was ready */
-			if (sv.pfd[i].revents != 0 &&
-			    sv.children.n < opts->max_connections)
+			/* the limits hold whatever else was ready */
+			if (sv.pfd[i].revents != 0 && may_accept(&sv, now_ms()))
 				accept_client(&sv, i);
 		}
 	}
@@ -157,6 +180,7 @@ serve(const struct serve_options *opts, struct listeners *ls,
 	children_free(&sv.children);
 	free(sv.banner);
 	free(sv.refusal);
+	free(sv.denial);
 	return sv.cut_off ? 1 : 0;
 }
 
@@ -206,7 +230,7 @@ static int
 wait_plan(struct server *sv, long long now, struct timespec *ts,
     int *infinite)
 {
-	long long due, left = -1, idle = sv->opts->idle_timeout * 1000;
+	long long due, pause, left = -1, idle = sv->opts->idle_timeout * 1000;
 	int nfds = sv->ls->n;
 
 	if (sv->children.n == 0 && idle > 0 && sv->drain_until == 0) {
@@ -219,6 +243,12 @@ wait_plan(struct server *sv, long long now, struct timespec *ts,
 	}
 	if (sv->children.n >= sv->opts->max_connections || sv->drain_until)
 		nfds = 0;
+	if (sv->opts->max_accept_rate.n > 0 && nfds > 0 &&
+	    (pause = bucket_delay(&sv->accept_bucket,
+	    &sv->opts->max_accept_rate, now)) > 0) {
+		nfds = 0;	/* clients wait in the backlog meanwhile */
+		left = earliest(left, pause);
+	}
 	if (sv->backoff_until > now) {
 		nfds = 0;
 		if (left == -1 || sv->backoff_until - now < left)
@@ -228,6 +258,8 @@ wait_plan(struct server *sv, long long now, struct timespec *ts,
 	if (sv->drain_until > now && (due == -1 || sv->drain_until < due))
 		due = sv->drain_until;
 	due = earliest(due, closing_next_due(&sv->closing));
+	if (sv->status_pending)
+		due = earliest(due, sv->status_at + STATUS_MS);
 	if (sv->children.leaderless > 0)
 		due = earliest(due, now + GROUP_CHECK_MS);
 	if (due != -1 && (left == -1 || due - now < left))
@@ -280,6 +312,69 @@ handle_stop(struct server *sv, long long now)
 }
 
 /*
+ * SIGHUP: read the rules file again; SIGUSR1: a stats line.  Then tell
+ * systemd how things stand, if that changed.
+ */
+static void
+handle_requests(struct server *sv, long long now)
+{
+	char text[1024];
+
+	if (got_hup) {
+		got_hup = 0;
+		if (sv->opts->admit.rules_file == NULL)
+			log_error("SIGHUP: no --rules file to read again");
+		else if (admission_reload(sv->admission, text,
+		    sizeof(text)) == -1)
+			log_error("%s", text);
+		else
+			log_info("rules reloaded from %s",
+			    sv->opts->admit.rules_file);
+	}
+	sv->stats.running = sv->children.n;
+	sv->stats.timeouts = sv->children.timeouts;
+	if (got_usr1) {
+		got_usr1 = 0;
+		stats_line(&sv->stats, now, text, sizeof(text));
+		log_notice("%s", text);
+	}
+	send_status(sv, now);
+}
+
+/* STATUS= for systemd: only when it changed, at most once a second. */
+static void
+send_status(struct server *sv, long long now)
+{
+	char status[sizeof(sv->status)];
+
+	if (!notify_enabled())
+		return;
+	stats_status(&sv->stats, status, sizeof(status));
+	if (strcmp(status, sv->status) == 0) {
+		sv->status_pending = 0;
+		return;
+	}
+	if (sv->status_at != 0 && now < sv->status_at + STATUS_MS) {
+		sv->status_pending = 1;
+		return;
+	}
+	notify_send(status);
+	strlcpy(sv->status, status, sizeof(sv->status));
+	sv->status_at = now;
+	sv->status_pending = 0;
+}
+
+/* Below --max-connections, and --max-accept-rate allows one more now? */
+static int
+may_accept(struct server *sv, long long now)
+{
+	return sv->children.n < sv->opts->max_connections &&
+	    (sv->opts->max_accept_rate.n == 0 ||
+	    bucket_delay(&sv->accept_bucket, &sv->opts->max_accept_rate,
+	    now) == 0);
+}
+
+/*
  * Stop accepting at once: our copies of the listeners are closed (an
  * activator keeps its own, and the clients queued there wait for the
  * next bridge); a unix socket file we made goes too.
@@ -321,6 +416,10 @@ accept_client(struct server *sv, size_t n)
 	}
 	sv->backoff_until = sv->backoff_ms = 0;
 	sv->accept_error = sv->accept_errors = 0;
+	sv->stats.accepted++;
+	if (sv->opts->max_accept_rate.n > 0)
+		bucket_take(&sv->accept_bucket, &sv->opts->max_accept_rate,
+		    now_ms());
 	if (len <= sizeof(sa_family_t))	/* an unnamed unix peer */
 		remote.ss_family = AF_UNIX;
 	tune_socket(sv, fd, remote.ss_family);
@@ -487,46 +586,51 @@ close_without_handler(struct server *sv, int fd, const char *line)
 	closing_start(&sv->closing, fd, line, now_ms());
 }
 
-/* Fork mode: a handler process of its own; the client fd is closed here. */
+/*
+ * Fork mode: a handler process of its own, if the client may have one
+ * (admission.c); the client fd is closed here.
+ */
 static void
 start_handler(struct server *sv, int fd, const struct sockaddr_storage *local,
     const struct sockaddr_storage *remote)
 {
 	struct conn_info ci;
 	struct source src;
-	char peer[512], here[80];
+	struct decision d;
+	char peer[512], here[80], connnum[32];
+	char **envp;
 	pid_t pid;
 	int error;
 
 	describe(fd, local, remote, &ci);
-	if (sv->opts->max_per_source > 0) {
-		conn_source(remote, &ci, &src);
-		if (children_from(&sv->children, &src) >=
-		    sv->opts->max_per_source) {
-			close_without_handler(sv, fd, sv->refusal);
-			if (log_verbose()) {
-				conn_peer_text(&ci, peer, sizeof(peer));
-				log_info("refused remote=%s per-source=%d/%d",
-				    peer, sv->opts->max_per_source,
-				    sv->opts->max_per_source);
-			}
-			return;
-		}
+	conn_source(remote, &ci, &src);
+	admission_decide(sv->admission, remote, &src, ci.uid, ci.gid,
+	    &sv->children, now_ms(), &d);
+	if (d.verdict != ADMIT) {
+		refuse(sv, fd, &ci, &d);
+		return;
+	}
+	if (d.rate.log && log_verbose()) {
+		conn_peer_text(&ci, peer, sizeof(peer));
+		log_info("rate-limited remote=%s refused=%lu", peer,
+		    d.rate.refused);
 	}
 	if (!send_line(fd, sv->banner)) {
 		close_without_handler(sv, fd, NULL);
 		return;
 	}
-	error = handoff_spawn(sv->handoff, fd, env_for_conn(sv->env, &ci),
-	    &pid);
+	envp = handler_env(sv, &ci, &d, connnum, sizeof(connnum));
+	error = envp == NULL ? ENOMEM :
+	    handoff_spawn(sv->handoff, fd, envp, &pid);
 	if (error != 0) {
+		sv->stats.spawn_errors++;
 		log_error("%s: %s", sv->handoff->argv[0], strerror(error));
 		close_without_handler(sv, fd, NULL);
 		return;
 	}
 	close(fd);
 	children_add(&sv->children, pid, now_ms(),
-	    sv->opts->max_per_source > 0 ? &src : NULL);
+	    admission_tracks_sources(sv->admission) ? &src : NULL);
 	if (log_verbose()) {
 		conn_peer_text(&ci, peer, sizeof(peer));
 		conn_local_text(&ci, here, sizeof(here));
@@ -536,20 +640,91 @@ start_handler(struct server *sv, int fd, const struct sockaddr_storage *local,
 	}
 }
 
+/*
+ * The handler's environment: the client's variables, TCPCONNNUM when
+ * sources are tracked (s6-tcpserver's name: its source's handlers, this
+ * one included), and the variables of the access rule that let it in.
+ */
+static char **
+handler_env(struct server *sv, const struct conn_info *ci,
+    const struct decision *d, char *connnum, size_t size)
+{
+	/* a rules file line of RULES_LINE_MAX holds fewer pairs than this */
+	char *extra[1 + RULES_LINE_MAX / 2];
+	size_t i, n = 0;
+
+	if (admission_tracks_sources(sv->admission)) {
+		snprintf(connnum, size, "TCPCONNNUM=%d", d->same_source + 1);
+		extra[n++] = connnum;
+	}
+	for (i = 0; d->rule != NULL && i < d->rule->nenv &&
+	    n < nitems(extra); i++)
+		extra[n++] = d->rule->env[i];
+	return env_for_conn_with(sv->env, ci, extra, n);
+}
+
+/*
+ * A client that may not have a handler: denied by the rules, over its
+ * source's limit or its rate.  It gets its line and end-of-file, and the
+ * log says why (the rate-limited line at most every few seconds).
+ */
+static void
+refuse(struct server *sv, int fd, const struct conn_info *ci,
+    const struct decision *d)
+{
+	const struct admission_options *a = &sv->opts->admit;
+	char peer[512];
+
+	close_without_handler(sv, fd, d->verdict == DENIED ? sv->denial :
+	    sv->refusal);
+	if (d->verdict == DENIED)
+		sv->stats.denied++;
+	else if (d->verdict == PER_SOURCE)
+		sv->stats.refused++;
+	else
+		sv->stats.rate_limited++;
+	if (!log_verbose() || (d->verdict == RATE_LIMITED && !d->rate.log))
+		return;
+	conn_peer_text(ci, peer, sizeof(peer));
+	if (d->verdict == DENIED)
+		log_info("denied remote=%s rule=%s", peer,
+		    rules_name(d->rule));
+	else if (d->verdict == PER_SOURCE)
+		log_info("refused remote=%s per-source=%d/%d", peer,
+		    a->max_per_source, a->max_per_source);
+	else
+		log_info("rate-limited remote=%s refused=%lu", peer,
+		    d->rate.refused);
+}
+
 /* --once: this process becomes the handler; nothing is left to clean. */
 static void
 exec_handler(struct server *sv, int fd, const struct sockaddr_storage *local,
     const struct sockaddr_storage *remote)
 {
 	struct conn_info ci;
+	struct source src;
+	struct decision d;
+	char connnum[32], **envp;
 
 	describe(fd, local, remote, &ci);
 	listeners_remove_files(sv->ls);
+	conn_source(remote, &ci, &src);
+	admission_decide(sv->admission, remote, &src, ci.uid, ci.gid,
+	    &sv->children, now_ms(), &d);
+	if (d.verdict != ADMIT) {
+		refuse(sv, fd, &ci, &d);
+		closing_wait(&sv->closing);
+		exit(0);
+	}
 	if (!send_line(fd, sv->banner))
 		exit(0);
+	if ((envp = handler_env(sv, &ci, &d, connnum,
+	    sizeof(connnum))) == NULL)
+		err(EXIT_TEMPFAIL, "environment");
 	if (sv->opts->timeout > 0)
 		watchdog_start(sv->opts->timeout);
-	handoff_exec(sv->handoff, fd, env_for_conn(sv->env, &ci));
+	handoff_exec(sv->handoff, fd, envp);
 }
 
 static void
@@ -562,6 +737,10 @@ reap_children(struct server *sv)
 	got_child = 0;
 	while (children_reap(&sv->children, &gone, &status)) {
 		now = now_ms();
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			sv->stats.ended_ok++;
+		else
+			sv->stats.ended_failed++;
 		if (WIFSIGNALED(status))
 			log_info("end pid=%ld signal=%d ms=%lld",
 			    (long)gone.pid, WTERMSIG(status),
@@ -605,6 +784,8 @@ catch_signals(sigset_t *waitmask)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGALRM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGUSR1);
 	sigemptyset(&alarm_signal);
 	sigaddset(&alarm_signal, SIGALRM);
 	if (sigprocmask(SIG_SETMASK, &block, NULL) == -1)
@@ -617,6 +798,8 @@ catch_signals(sigset_t *waitmask)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: it ends accept() */
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }
@@ -626,6 +809,10 @@ on_signal(int sig)
 {
 	if (sig == SIGCHLD)
 		got_child = 1;
+	else if (sig == SIGHUP)
+		got_hup = 1;
+	else if (sig == SIGUSR1)
+		got_usr1 = 1;
 	else if (sig != SIGALRM)
 		stop_requests++;
 }

@@ -1,6 +1,7 @@
 #ifndef SOCKBRIDGE_SERVE_H
 #define SOCKBRIDGE_SERVE_H
 
+#include "admission.h"
 #include "env.h"
 #include "handoff.h"
 #include "listener.h"
@@ -9,11 +10,14 @@ struct serve_options {
 	int		once;		/* exec the handler for one client */
 	long long	idle_timeout;	/* seconds with nothing to do; 0 never */
 	int		max_connections;
-	int		max_per_source;	/* 0: no limit */
+	struct admission_options admit;	/* rules, per-source limits */
+	struct admission *admission;	/* made from admit */
+	struct rate	max_accept_rate;/* n == 0: no limit */
 	long long	timeout;	/* seconds a handler may run; 0 ever */
 	long long	drain_timeout;	/* seconds handlers get after SIGTERM */
 	const char	*banner;	/* sent before the handler starts */
 	const char	*refuse_message;/* sent to a client over its limit */
+	const char	*deny_message;	/* sent to a client the rules deny */
 	int		nodelay;
 	int		keepalive;
 };

@@ -20,6 +20,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "admission.h"
 #include "compat.h"
 #include "env.h"
 #include "listener.h"
@@ -43,18 +44,24 @@ static long long number_option(const char *, const char *, long long,
 static char   **default_handler(void);
 static void	need_listen(const struct listener_options *, int,
 		    const char *);
+static void	add_rule(struct admission_options *, const char *, int);
+static void	rate_option(const char *, const char *, struct rate *);
 
 enum {
-	OPT_BACKLOG = 256, OPT_BANNER, OPT_DRAIN_TIMEOUT, OPT_FD,
-	OPT_FD_NAME, OPT_IDLE_TIMEOUT, OPT_KEEPALIVE, OPT_LISTEN,
-	OPT_MAX_CONNECTIONS, OPT_MAX_PER_SOURCE, OPT_NODELAY, OPT_ONCE,
-	OPT_PRINT_ADDRESS, OPT_QUIET, OPT_REFUSE_MESSAGE, OPT_REUSEPORT,
-	OPT_STDERR_TO_SOCKET, OPT_SYSLOG, OPT_TIMEOUT, OPT_USER
+	OPT_ALLOW = 256, OPT_BACKLOG, OPT_BANNER, OPT_DENY, OPT_DENY_MESSAGE,
+	OPT_DRAIN_TIMEOUT, OPT_FD, OPT_FD_NAME, OPT_IDLE_TIMEOUT,
+	OPT_KEEPALIVE, OPT_LISTEN, OPT_MAX_ACCEPT_RATE, OPT_MAX_CONNECTIONS,
+	OPT_MAX_PER_SOURCE, OPT_NODELAY, OPT_ONCE, OPT_PRINT_ADDRESS,
+	OPT_QUIET, OPT_RATE_PER_SOURCE, OPT_REFUSE_MESSAGE, OPT_REUSEPORT,
+	OPT_RULES, OPT_STDERR_TO_SOCKET, OPT_SYSLOG, OPT_TIMEOUT, OPT_USER
 };
 
 static const struct option longopts[] = {
+	{ "allow",		required_argument, NULL, OPT_ALLOW },
 	{ "backlog",		required_argument, NULL, OPT_BACKLOG },
 	{ "banner",		required_argument, NULL, OPT_BANNER },
+	{ "deny",		required_argument, NULL, OPT_DENY },
+	{ "deny-message",	required_argument, NULL, OPT_DENY_MESSAGE },
 	{ "drain-timeout",	required_argument, NULL, OPT_DRAIN_TIMEOUT },
 	{ "fd",			required_argument, NULL, OPT_FD },
 	{ "fd-name",		required_argument, NULL, OPT_FD_NAME },
@@ -62,14 +69,17 @@ static const struct option longopts[] = {
 	{ "idle-timeout",	required_argument, NULL, OPT_IDLE_TIMEOUT },
 	{ "keepalive",		no_argument,	   NULL, OPT_KEEPALIVE },
 	{ "listen",		required_argument, NULL, OPT_LISTEN },
+	{ "max-accept-rate",	required_argument, NULL, OPT_MAX_ACCEPT_RATE },
 	{ "max-connections",	required_argument, NULL, OPT_MAX_CONNECTIONS },
 	{ "max-per-source",	required_argument, NULL, OPT_MAX_PER_SOURCE },
 	{ "nodelay",		no_argument,	   NULL, OPT_NODELAY },
 	{ "once",		no_argument,	   NULL, OPT_ONCE },
 	{ "print-address",	no_argument,	   NULL, OPT_PRINT_ADDRESS },
 	{ "quiet",		no_argument,	   NULL, OPT_QUIET },
+	{ "rate-per-source",	required_argument, NULL, OPT_RATE_PER_SOURCE },
 	{ "refuse-message",	required_argument, NULL, OPT_REFUSE_MESSAGE },
 	{ "reuseport",		no_argument,	   NULL, OPT_REUSEPORT },
+	{ "rules",		required_argument, NULL, OPT_RULES },
 	{ "stderr-to-socket",	no_argument,	   NULL, OPT_STDERR_TO_SOCKET },
 	{ "syslog",		optional_argument, NULL, OPT_SYSLOG },
 	{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
@@ -87,6 +97,7 @@ main(int argc, char *argv[])
 	struct handoff handoff;
 	struct env env;
 	struct credentials cred;
+	struct admission admission;
 	const char *user = NULL;
 	int ch, stderr_to_socket = 0, print_address = 0, quiet = 0;
 	int use_syslog = 0, facility = LOG_DAEMON, status;
@@ -106,12 +117,21 @@ main(int argc, char *argv[])
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+:hV", longopts, NULL)) != -1) {
 		switch (ch) {
+		case OPT_ALLOW:
+			add_rule(&sopts.admit, optarg, 1);
+			break;
 		case OPT_BACKLOG:
 			lopts.backlog = number_option("--backlog", optarg, 1,
 			    65535);
 			break;
 		case OPT_BANNER:
 			sopts.banner = optarg;
+			break;
+		case OPT_DENY:
+			add_rule(&sopts.admit, optarg, 0);
+			break;
+		case OPT_DENY_MESSAGE:
+			sopts.deny_message = optarg;
 			break;
 		case OPT_DRAIN_TIMEOUT:
 			sopts.drain_timeout = number_option("--drain-timeout",
@@ -137,13 +157,17 @@ main(int argc, char *argv[])
 				errx(EXIT_MISUSE, "too many --listen");
 			lopts.listen[lopts.nlisten++] = optarg;
 			break;
+		case OPT_MAX_ACCEPT_RATE:
+			rate_option("--max-accept-rate", optarg,
+			    &sopts.max_accept_rate);
+			break;
 		case OPT_MAX_CONNECTIONS:
 			sopts.max_connections = number_option(
 			    "--max-connections", optarg, 1,
 			    MAX_CONNECTIONS_LIMIT);
 			break;
 		case OPT_MAX_PER_SOURCE:
-			sopts.max_per_source = number_option(
+			sopts.admit.max_per_source = number_option(
 			    "--max-per-source", optarg, 1,
 			    MAX_CONNECTIONS_LIMIT);
 			break;
@@ -159,11 +183,18 @@ main(int argc, char *argv[])
 		case OPT_QUIET:
 			quiet = 1;
 			break;
+		case OPT_RATE_PER_SOURCE:
+			rate_option("--rate-per-source", optarg,
+			    &sopts.admit.rate_per_source);
+			break;
 		case OPT_REFUSE_MESSAGE:
 			sopts.refuse_message = optarg;
 			break;
 		case OPT_REUSEPORT:
 			lopts.reuseport = 1;
+			break;
+		case OPT_RULES:
+			sopts.admit.rules_file = optarg;
 			break;
 		case OPT_STDERR_TO_SOCKET:
 			stderr_to_socket = 1;
@@ -207,6 +238,9 @@ main(int argc, char *argv[])
 
 	if (user != NULL)
 		find_credentials(user, &cred);
+	/* a bad rule is a bad option: before anything is bound */
+	admission_init(&admission, &sopts.admit);
+	sopts.admission = &admission;
 
 	listeners_find(&lopts, &ls);
 	if (print_address)
@@ -227,6 +261,7 @@ main(int argc, char *argv[])
 	handoff_init(&handoff, argv, stderr_to_socket);
 
 	status = serve(&sopts, &ls, &env, &handoff);
+	admission_free(&admission);
 	listeners_remove_files(&ls);
 	handoff_free(&handoff);
 	env_free(&env);
@@ -238,6 +273,27 @@ need_listen(const struct listener_options *lopts, int given, const char *name)
 {
 	if (given && lopts->nlisten == 0)
 		errx(EXIT_MISUSE, "%s needs --listen", name);
+}
+
+static void
+add_rule(struct admission_options *admit, const char *cidr, int allow)
+{
+	if (admit->nrules == nitems(admit->rules))
+		errx(EXIT_MISUSE, "more than %zu --allow and --deny options: "
+		    "use --rules FILE", nitems(admit->rules));
+	admit->rules[admit->nrules].cidr = cidr;
+	admit->rules[admit->nrules].allow = allow;
+	admit->nrules++;
+}
+
+/* N/SECONDS */
+static void
+rate_option(const char *name, const char *value, struct rate *rate)
+{
+	const char *why;
+
+	if (rate_parse(value, rate, &why) == -1)
+		errx(EXIT_MISUSE, "%s %s: %s", name, value, why);
 }
 
 static long long
@@ -285,12 +341,18 @@ usage(FILE *out, int status)
 	    "[--print-address] [--quiet]\n"
 	    "                  [--reuseport] [--stderr-to-socket] "
 	    "[--syslog[=FACILITY]]\n"
-	    "                  [--backlog N] [--banner TEXT] "
+	    "                  [--allow CIDR] [--backlog N] [--banner TEXT] "
+	    "[--deny CIDR]\n"
+	    "                  [--deny-message TEXT] "
 	    "[--drain-timeout SECONDS]\n"
 	    "                  [--fd N | --listen ADDRESS] [--fd-name NAME]\n"
-	    "                  [--idle-timeout SECONDS] [--max-connections N]\n"
-	    "                  [--max-per-source N] [--refuse-message TEXT]\n"
-	    "                  [--timeout SECONDS] [--user USER[:GROUP]]\n"
+	    "                  [--idle-timeout SECONDS] "
+	    "[--max-accept-rate N/SECONDS]\n"
+	    "                  [--max-connections N] [--max-per-source N]\n"
+	    "                  [--rate-per-source N/SECONDS] "
+	    "[--refuse-message TEXT]\n"
+	    "                  [--rules FILE] [--timeout SECONDS] "
+	    "[--user USER[:GROUP]]\n"
 	    "                  [--] [handler [arg ...]]\n");
 	exit(status);
 }
