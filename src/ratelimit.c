@@ -40,13 +40,18 @@
 #define NEVER		LLONG_MIN
 #define NSPACES		3		/* IPv4, IPv6, unix */
 
+/* RATELIMIT_ENTRY_BYTES: 8 + 4 + 4 + 8 + 16, no padding on LP64 or ILP32. */
 struct rl_entry {
 	unsigned char	key[8];
-	int		used;
-	unsigned long	pending;	/* refused, not yet in a log line */
+	uint32_t	used;
+	uint32_t	pending;	/* refused, not yet in a log line */
 	long long	logged;		/* ms of the last line, or NEVER */
 	struct bucket	b;		/* b.last: when last seen */
 };
+
+/* The documented size of the table holds (a C99 compile-time check). */
+typedef char entry_size_check[sizeof(struct rl_entry) ==
+    RATELIMIT_ENTRY_BYTES ? 1 : -1];
 
 struct ratelimit {
 	struct rate		rate;
@@ -243,7 +248,7 @@ ratelimit_check(struct ratelimit *rl, const struct source *src,
 	} else {
 		/* the refused attempt is owed too, up to a full bucket */
 		e->b.debt = rate->n * rate->ms;
-		if (e->pending < ULONG_MAX)
+		if (e->pending < UINT32_MAX)
 			e->pending++;
 	}
 	if (e->pending > 0 &&
@@ -299,6 +304,13 @@ size_t
 ratelimit_entries(const struct ratelimit *rl)
 {
 	return rl->used[0] + rl->used[1] + rl->used[2];
+}
+
+/* What the table takes in memory, fixed when it is made. */
+size_t
+ratelimit_bytes(const struct ratelimit *rl)
+{
+	return NSPACES * rl->size * sizeof(struct rl_entry);
 }
 
 /* How many sources with state were forgotten to make room. */

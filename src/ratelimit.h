@@ -11,6 +11,8 @@
 
 /* Per-source entries for each of IPv4, IPv6 and unix, unless told. */
 #define RATELIMIT_DEFAULT_SIZE	4096
+/* The bytes of one entry: the whole table is 3 * size of them. */
+#define RATELIMIT_ENTRY_BYTES	40
 /* How many slots a source may land in: the probe window. */
 #define RATELIMIT_WINDOW	8
 /* At most one rate-limited line per source this often. */
@@ -54,6 +56,7 @@ void		ratelimit_free(struct ratelimit *);
 void		ratelimit_check(struct ratelimit *, const struct source *,
 		    long long, struct rl_verdict *);
 size_t		ratelimit_entries(const struct ratelimit *);
+size_t		ratelimit_bytes(const struct ratelimit *);
 unsigned long long ratelimit_evictions(const struct ratelimit *);
 
 #endif

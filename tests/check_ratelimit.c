@@ -338,6 +338,8 @@ START_TEST(bounded_table)
 	ck_assert_uint_le(ratelimit_entries(rl), 4096);
 	ck_assert_uint_gt(ratelimit_entries(rl), 4000);
 	ck_assert_uint_gt(ratelimit_evictions(rl), 900000);
+	/* 4096 entries of 40 bytes for each of IPv4, IPv6 and unix */
+	ck_assert_uint_eq(ratelimit_bytes(rl), 3 * 4096 * 40);
 	printf("check_ratelimit: 1000000 sources through 4096 entries: "
 	    "%zu held, %llu evicted\n", ratelimit_entries(rl),
 	    ratelimit_evictions(rl));
