@@ -55,13 +55,18 @@ notify_enabled(void)
 void
 notify_send(const char *state)
 {
-	char msg[128];
+	char msg[512];		/* STATUS= (stats.c) is under 256 */
 	int fd, len;
 
 	if (notify_len == 0)
 		return;
 	len = snprintf(msg, sizeof(msg), "%s\nMAINPID=%ld", state,
 	    (long)getpid());
+	if (len < 0 || (size_t)len >= sizeof(msg)) {
+		/* never a truncated state, nor bytes past the message */
+		log_error("NOTIFY_SOCKET: state too long");
+		return;
+	}
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd == -1 || sendto(fd, msg, len, MSG_NOSIGNAL,
 	    (struct sockaddr *)&notify_addr, notify_len) == -1)
