@@ -194,6 +194,10 @@ main(int argc, char *argv[])
 			lopts.reuseport = 1;
 			break;
 		case OPT_RULES:
+			/* a second file must not silently replace the first */
+			if (sopts.admit.rules_file != NULL)
+				errx(EXIT_MISUSE, "--rules %s: only one --rules "
+				    "file may be given", optarg);
 			sopts.admit.rules_file = optarg;
 			break;
 		case OPT_STDERR_TO_SOCKET:
