@@ -24,8 +24,10 @@ LIMIT=${BENCH_LIMIT:-64}
 BENCH_BIN=${BENCH_BIN:-$(dirname "$SOCKBRIDGE")/../bench}
 RESULTS=${BENCH_RESULTS:-$BENCH_BIN/results.txt}
 # In this order, so that the servers of the targets run next to sockbridge.
-ALL_SERVERS="sockbridge tcpserver minimal sockbridge-quiet tcpsvd xinetd
-systemd-socket-activate socat"
+ALL_SERVERS="sockbridge sockbridge-rules tcpserver minimal sockbridge-quiet
+tcpsvd xinetd systemd-socket-activate socat"
+# sockbridge-rules: the client is checked against this many rules.
+NRULES=1000
 SERVERS=${BENCH_SERVERS:-$ALL_SERVERS}
 
 HANDLER=$BENCH_BIN/handler
@@ -71,6 +73,10 @@ server_cmd() {
 		"$SOCKBRIDGE" --help 2>&1 | grep -q -e --quiet ||
 		    { echo "sockbridge has no --quiet"; return 1; }
 		cmd=$SOCKBRIDGE ;;
+	sockbridge-rules)
+		"$SOCKBRIDGE" --help 2>&1 | grep -q -e --rules ||
+		    { echo "sockbridge has no --rules"; return 1; }
+		cmd=$SOCKBRIDGE ;;
 	xinetd)		cmd=$(command -v xinetd || command -v /usr/sbin/xinetd)
 			[ "$(id -u)" -eq 0 ] ||
 			    { echo "xinetd needs root here"; return 1; } ;;
@@ -92,6 +98,48 @@ server_limit() {
 	esac
 }
 
+# make_rules N: N access rules, as a rules file, for sockbridge-rules: IPv4
+# and IPv6 networks of every prefix length (drawn with a fixed seed, so
+# every run loads the same table), allow and deny mixed, and nested ones
+# around the client, 127.0.0.1, which the longest of them allows: each
+# lookup walks the trie down to a /32.
+make_rules() {
+	awk -v n="$1" 'BEGIN {
+		srand(1)
+		print "127.0.0.0/8 deny"; print "127.0.0.0/16 allow"
+		print "127.0.0.0/24 deny"; print "127.0.0.0/31 deny"
+		print "127.0.0.1 allow"
+		for (k = 5; k < n; ) {
+			len = 8 + int(rand() * 25)		# 8 .. 32
+			if (k % 2) {
+				a = int(rand() * 2^32)
+				a -= a % 2^(32 - len)
+				r = sprintf("%d.%d.%d.%d/%d", int(a / 2^24),
+				    int(a / 2^16) % 256, int(a / 2^8) % 256,
+				    a % 256, len)
+				if (int(a / 2^24) == 127)
+					continue
+			} else {
+				len += 24			# 32 .. 56
+				r = "2001"
+				for (i = 1; i <= 3; i++) {
+					g = int(rand() * 65536)
+					keep = len - 16 * i
+					keep = keep < 0 ? 0 : keep > 16 ? 16 : keep
+					g -= g % 2^(16 - keep)
+					r = r sprintf(":%x", g)
+				}
+				r = r "::/" len
+			}
+			if (r in seen)
+				continue
+			seen[r] = 1
+			print r, (rand() < 0.5 ? "allow" : "deny")
+			k++
+		}
+	}'
+}
+
 # start_server NAME CMD PORT: start it in the background; sets SPID.
 start_server() {
 	local name=$1 cmd=$2 port=$3
@@ -102,6 +150,10 @@ start_server() {
 	sockbridge-quiet)
 		bg "$cmd" --listen "127.0.0.1:$port" --max-connections "$LIMIT" \
 		    --quiet -- "$HANDLER" ;;
+	sockbridge-rules)
+		make_rules "$NRULES" >"$T/bench.rules"
+		bg "$cmd" --listen "127.0.0.1:$port" --max-connections "$LIMIT" \
+		    --rules "$T/bench.rules" -- "$HANDLER" ;;
 	tcpserver)
 		bg "$cmd" -RHl0 -c "$LIMIT" 127.0.0.1 "$port" "$HANDLER" ;;
 	tcpsvd)
@@ -343,6 +395,13 @@ report() {
 		    "$(ratio "$(median ${CPUS[sockbridge]})" \
 		    "$(median ${CPUS[$t]})") (lower is better; not a target)"
 	done
+	if [ -n "${RATES[sockbridge-rules]:-}" ]; then
+		target "conn/s sockbridge-rules/sockbridge ($NRULES rules vs none):" \
+		    "$(paired sockbridge-rules sockbridge)" '>=' 0.97
+		echo "CPU per connection, sockbridge-rules/sockbridge:" \
+		    "$(ratio "$(median ${CPUS[sockbridge-rules]})" \
+		    "$(median ${CPUS[sockbridge]})") (not a target)"
+	fi
 	if [ -n "${RSS[tcpserver]:-}" ]; then
 		target "peak RSS kB, sockbridge (vs tcpserver):" \
 		    "${RSS[sockbridge]}" '<=' "${RSS[tcpserver]}"
