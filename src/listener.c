@@ -255,8 +255,9 @@ bind_inet(const char *address, const struct listen_spec *spec,
 		resolve_failed(address, error);
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		address_text(ai->ai_addr, ai->ai_addrlen, name, sizeof(name));
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-		    ai->ai_protocol);
+		/* ours alone, so non-blocking: accept() can never hang */
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, ai->ai_protocol);
 		if (fd == -1 && errno == EAFNOSUPPORT) {
 			skipped = errno;
 			continue;
@@ -406,7 +407,8 @@ bind_unix(const struct listen_spec *spec, int backlog, struct listeners *ls)
 	memcpy(sun.sun_path + abstract, spec->path, strlen(spec->path));
 	len = offsetof(struct sockaddr_un, sun_path) + abstract +
 	    strlen(spec->path) + !abstract;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
 		err(EXIT_TEMPFAIL, "socket");
 	if (bind_one(fd, (struct sockaddr *)&sun, len, backlog,
 	    spec->path) == 0) {
