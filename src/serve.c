@@ -69,15 +69,16 @@ static void	start_drain(struct server *, long long);
 static void	accept_client(struct server *, size_t);
 static void	fixed_local_address(int, struct sockaddr_storage *);
 static void	describe(int, const struct sockaddr_storage *,
-		    const struct sockaddr_storage *, struct conn_info *);
+		    const struct sockaddr_storage *, socklen_t,
+		    struct conn_info *);
 static void	tune_socket(struct server *, int, int);
 static int	send_line(int, const char *);
 static void	start_handler(struct server *, int,
 		    const struct sockaddr_storage *,
-		    const struct sockaddr_storage *);
+		    const struct sockaddr_storage *, socklen_t);
 static __dead void exec_handler(struct server *, int,
 		    const struct sockaddr_storage *,
-		    const struct sockaddr_storage *);
+		    const struct sockaddr_storage *, socklen_t);
 static void	reap_children(struct server *);
 
 /*
@@ -284,8 +285,8 @@ accept_client(struct server *sv, size_t n)
 		remote.ss_family = AF_UNIX;
 	tune_socket(sv, fd, remote.ss_family);
 	if (sv->opts->once)
-		exec_handler(sv, fd, &sv->local[n], &remote);
-	start_handler(sv, fd, &sv->local[n], &remote);
+		exec_handler(sv, fd, &sv->local[n], &remote, len);
+	start_handler(sv, fd, &sv->local[n], &remote, len);
 	close(fd);
 }
 
@@ -326,7 +327,8 @@ fixed_local_address(int fd, struct sockaddr_storage *local)
 /* The connection's addresses and credentials, for the environment. */
 static void
 describe(int fd, const struct sockaddr_storage *fixed,
-    const struct sockaddr_storage *remote, struct conn_info *ci)
+    const struct sockaddr_storage *remote, socklen_t remotelen,
+    struct conn_info *ci)
 {
 	struct sockaddr_storage local;
 	socklen_t len = sizeof(local);
@@ -338,7 +340,7 @@ describe(int fd, const struct sockaddr_storage *fixed,
 		memset(&local, 0, sizeof(local));
 		local.ss_family = remote->ss_family;
 	}
-	conn_describe(fd, &local, remote, ci);
+	conn_describe(fd, &local, len, remote, remotelen, ci);
 }
 
 /* Send a banner or refusal; a client already gone makes it fail. */
@@ -352,15 +354,15 @@ send_line(int fd, const char *line)
 /* Fork mode: a handler process of its own; the client fd is the caller's. */
 static void
 start_handler(struct server *sv, int fd, const struct sockaddr_storage *local,
-    const struct sockaddr_storage *remote)
+    const struct sockaddr_storage *remote, socklen_t remotelen)
 {
 	struct conn_info ci;
 	struct source src;
-	char peer[512], here[80];
+	char peer[CONN_TEXT_SIZE], here[CONN_TEXT_SIZE];
 	pid_t pid;
 	int error;
 
-	describe(fd, local, remote, &ci);
+	describe(fd, local, remote, remotelen, &ci);
 	if (sv->opts->max_per_source > 0) {
 		conn_source(remote, &ci, &src);
 		if (children_from(&sv->children, &src) >=
@@ -398,11 +400,11 @@ start_handler(struct server *sv, int fd, const struct sockaddr_storage *local,
 /* --once: this process becomes the handler; nothing is left to clean. */
 static void
 exec_handler(struct server *sv, int fd, const struct sockaddr_storage *local,
-    const struct sockaddr_storage *remote)
+    const struct sockaddr_storage *remote, socklen_t remotelen)
 {
 	struct conn_info ci;
 
-	describe(fd, local, remote, &ci);
+	describe(fd, local, remote, remotelen, &ci);
 	listeners_remove_files(sv->ls);
 	if (!send_line(fd, sv->banner))
 		exit(0);
