@@ -138,9 +138,9 @@ add_listener(struct listeners *ls, int fd, const char *unix_path)
 static int
 from_systemd(const struct listener_options *opts, struct listeners *ls)
 {
-	const char *nfds, *pid, *names, *why;
-	char *copy, *rest, *name;
+	const char *nfds, *pid, *names, *name, *why;
 	long long n, i;
+	size_t len;
 
 	if ((nfds = getenv("LISTEN_FDS")) == NULL)
 		return 0;
@@ -156,18 +156,12 @@ from_systemd(const struct listener_options *opts, struct listeners *ls)
 		    why != NULL ? why : "", (long)getpid());
 	ls->origin = FROM_SYSTEMD;
 	names = getenv("LISTEN_FDNAMES");
-	if ((copy = strdup(names != NULL ? names : "")) == NULL)
-		err(EXIT_TEMPFAIL, "strdup");
-	rest = copy;
 	for (i = 0; i < n; i++) {
-		name = rest != NULL ? strsep(&rest, ":") : NULL;
-		/* systemd names an unnamed fd "unknown" */
-		if (name == NULL || *name == '\0')
-			name = "unknown";
-		if (opts->fd_name == NULL || strcmp(opts->fd_name, name) == 0)
+		name = parse_fd_name(names, i, &len);
+		if (opts->fd_name == NULL || (strlen(opts->fd_name) == len &&
+		    strncmp(opts->fd_name, name, len) == 0))
 			add_inherited(ls, 3 + i, "LISTEN_FDS");
 	}
-	free(copy);
 	if (ls->n == 0)
 		errx(EXIT_MISUSE, "--fd-name %s: no such name in "
 		    "LISTEN_FDNAMES", opts->fd_name);

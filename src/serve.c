@@ -106,7 +106,8 @@ static void	accept_failed(struct server *, int);
 static void	back_off(struct server *, int, int);
 static void	fixed_local_address(int, struct sockaddr_storage *);
 static void	describe(int, const struct sockaddr_storage *,
-		    const struct sockaddr_storage *, struct conn_info *);
+		    const struct sockaddr_storage *, socklen_t,
+		    struct conn_info *);
 static void	tune_socket(struct server *, int, int);
 static int	send_line(int, const char *);
 static void	close_without_handler(struct server *, int, const char *);
@@ -116,10 +117,10 @@ static char   **handler_env(struct server *, const struct conn_info *,
 		    const struct decision *, char *, size_t);
 static void	start_handler(struct server *, int,
 		    const struct sockaddr_storage *,
-		    const struct sockaddr_storage *);
+		    const struct sockaddr_storage *, socklen_t);
 static __dead void exec_handler(struct server *, int,
 		    const struct sockaddr_storage *,
-		    const struct sockaddr_storage *);
+		    const struct sockaddr_storage *, socklen_t);
 static void	reap_children(struct server *);
 
 /*
@@ -424,8 +425,8 @@ accept_client(struct server *sv, size_t n)
 		remote.ss_family = AF_UNIX;
 	tune_socket(sv, fd, remote.ss_family);
 	if (sv->opts->once)
-		exec_handler(sv, fd, &sv->local[n], &remote);
-	start_handler(sv, fd, &sv->local[n], &remote);
+		exec_handler(sv, fd, &sv->local[n], &remote, len);
+	start_handler(sv, fd, &sv->local[n], &remote, len);
 }
 
 /*
@@ -553,7 +554,8 @@ fixed_local_address(int fd, struct sockaddr_storage *local)
 /* The connection's addresses and credentials, for the environment. */
 static void
 describe(int fd, const struct sockaddr_storage *fixed,
-    const struct sockaddr_storage *remote, struct conn_info *ci)
+    const struct sockaddr_storage *remote, socklen_t remotelen,
+    struct conn_info *ci)
 {
 	struct sockaddr_storage local;
 	socklen_t len = sizeof(local);
@@ -565,7 +567,7 @@ describe(int fd, const struct sockaddr_storage *fixed,
 		memset(&local, 0, sizeof(local));
 		local.ss_family = remote->ss_family;
 	}
-	conn_describe(fd, &local, remote, ci);
+	conn_describe(fd, &local, len, remote, remotelen, ci);
 }
 
 /* Send a banner or refusal; a client already gone makes it fail. */
@@ -592,17 +594,17 @@ close_without_handler(struct server *sv, int fd, const char *line)
  */
 static void
 start_handler(struct server *sv, int fd, const struct sockaddr_storage *local,
-    const struct sockaddr_storage *remote)
+    const struct sockaddr_storage *remote, socklen_t remotelen)
 {
 	struct conn_info ci;
 	struct source src;
 	struct decision d;
-	char peer[512], here[80], connnum[32];
+	char peer[CONN_TEXT_SIZE], here[CONN_TEXT_SIZE], connnum[32];
 	char **envp;
 	pid_t pid;
 	int error;
 
-	describe(fd, local, remote, &ci);
+	describe(fd, local, remote, remotelen, &ci);
 	conn_source(remote, &ci, &src);
 	admission_decide(sv->admission, remote, &src, ci.uid, ci.gid,
 	    &sv->children, now_ms(), &d);
@@ -673,7 +675,7 @@ refuse(struct server *sv, int fd, const struct conn_info *ci,
     const struct decision *d)
 {
 	const struct admission_options *a = &sv->opts->admit;
-	char peer[512];
+	char peer[CONN_TEXT_SIZE];
 
 	close_without_handler(sv, fd, d->verdict == DENIED ? sv->denial :
 	    sv->refusal);
@@ -700,14 +702,14 @@ refuse(struct server *sv, int fd, const struct conn_info *ci,
 /* --once: this process becomes the handler; nothing is left to clean. */
 static void
 exec_handler(struct server *sv, int fd, const struct sockaddr_storage *local,
-    const struct sockaddr_storage *remote)
+    const struct sockaddr_storage *remote, socklen_t remotelen)
 {
 	struct conn_info ci;
 	struct source src;
 	struct decision d;
 	char connnum[32], **envp;
 
-	describe(fd, local, remote, &ci);
+	describe(fd, local, remote, remotelen, &ci);
 	listeners_remove_files(sv->ls);
 	conn_source(remote, &ci, &src);
 	admission_decide(sv->admission, remote, &src, ci.uid, ci.gid,
