@@ -18,10 +18,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
+#include "fuzz.h"
 #include "proxy_header.h"
 
 static const char *const reasons[] = {
@@ -31,59 +28,56 @@ static const char *const reasons[] = {
 	"bad-tlv", "bad-crc32c", "truncated",
 };
 
-static void	check_reason(const char *);
-static void	check_value(const char *, size_t);
+static int	known_reason(const char *);
+static int	env_safe(const char *);
 static void	check_result(const struct proxy_result *, size_t);
 static void	check_header(const unsigned char *, size_t, size_t, int,
 		    size_t, size_t, const struct proxy_result *);
 static void	run(const unsigned char *, size_t, int, size_t);
 static size_t	effective(size_t);
 
-static void
-check_reason(const char *why)
+static int
+known_reason(const char *why)
 {
 	size_t i;
 
 	if (why == NULL)
-		abort();
+		return 0;
 	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
 		if (strcmp(why, reasons[i]) == 0)
-			return;
-	abort();
+			return 1;
+	return 0;
 }
 
-static void
-check_value(const char *s, size_t size)
+/* No control byte: the value goes into the environment as it is. */
+static int
+env_safe(const char *s)
 {
-	size_t i;
-
-	for (i = 0; i < size && s[i] != '\0'; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			abort();
-	if (i == size)
-		abort();	/* not NUL-terminated */
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
 }
 
 static void
 check_result(const struct proxy_result *r, size_t len)
 {
-	if (r->length == 0 || r->length > len || r->what == NULL)
-		abort();
-	if (r->version != 1 && r->version != 2)
-		abort();
-	if (!r->local && (r->src.ss_family != r->dst.ss_family ||
-	    (r->src.ss_family != AF_INET && r->src.ss_family != AF_INET6)))
-		abort();
-	if (r->local && (r->src.ss_family != 0 || r->dst.ss_family != 0))
-		abort();
-	if (r->version == 1 && r->length > PROXY_V1_MAX)
-		abort();
-	check_value(r->alpn, sizeof(r->alpn));
-	check_value(r->authority, sizeof(r->authority));
-	check_value(r->unique_id, sizeof(r->unique_id));
-	check_value(r->ssl_version, sizeof(r->ssl_version));
-	check_value(r->ssl_cn, sizeof(r->ssl_cn));
-	check_value(r->ssl_cipher, sizeof(r->ssl_cipher));
+	CHECK(r->length > 0 && r->length <= len && r->what != NULL);
+	CHECK(r->version == 1 || r->version == 2);
+	if (r->local)
+		CHECK(r->src.ss_family == 0 && r->dst.ss_family == 0);
+	else
+		CHECK(r->src.ss_family == r->dst.ss_family &&
+		    (r->src.ss_family == AF_INET ||
+		    r->src.ss_family == AF_INET6));
+	if (r->version == 1)
+		CHECK(r->length <= PROXY_V1_MAX);
+	CHECK(TERMINATED(r->alpn) && env_safe(r->alpn));
+	CHECK(TERMINATED(r->authority) && env_safe(r->authority));
+	CHECK(TERMINATED(r->unique_id) && env_safe(r->unique_id));
+	CHECK(TERMINATED(r->ssl_version) && env_safe(r->ssl_version));
+	CHECK(TERMINATED(r->ssl_cn) && env_safe(r->ssl_cn));
+	CHECK(TERMINATED(r->ssl_cipher) && env_safe(r->ssl_cipher));
 }
 
 static size_t
@@ -106,39 +100,39 @@ check_header(const unsigned char *data, size_t size, size_t hlen,
 	struct proxy_result again;
 	const char *why;
 	unsigned char *b;
-	size_t k, len, extra;
+	size_t k, len;
 	int n;
 
 	check_result(r, size);
-	if (hlen > cap)
+	CHECK(hlen <= cap);
+	/* the header alone, in a buffer of its size */
+	if ((b = malloc(hlen)) == NULL)
 		abort();
-	/* the header alone, in its own exact buffer */
-	if ((b = malloc(hlen + size)) == NULL)
-		return;
 	memcpy(b, data, hlen);
-	if (proxy_header_need(b, hlen, versions, max, &why) != 0 ||
-	    proxy_header_parse(b, hlen, versions, max, &again, &why) !=
-	    (int)hlen || memcmp(&again, r, sizeof(again)) != 0)
-		abort();
-	/* ... followed by something else: the input again, reversed */
-	extra = size;
-	for (k = 0; k < extra; k++)
-		b[hlen + k] = data[size - 1 - k] ^ 0x5a;
-	if (proxy_header_parse(b, hlen + extra, versions, max, &again,
-	    &why) != (int)hlen || memcmp(&again, r, sizeof(again)) != 0)
-		abort();
+	CHECK(proxy_header_need(b, hlen, versions, max, &why) == 0);
+	CHECK(proxy_header_parse(b, hlen, versions, max, &again, &why) ==
+	    (int)hlen);
+	CHECK(memcmp(&again, r, sizeof(again)) == 0);
 	/* every prefix asks only for header bytes */
 	for (k = 0; k < hlen; k++) {
 		n = proxy_header_need(b, k, versions, max, &why);
-		if (n <= 0 || k + n > hlen)
-			abort();
+		CHECK(n > 0 && k + n <= hlen);
 	}
 	/* exact reads, taking all that is asked each time */
 	len = 0;
 	while ((n = proxy_header_need(b, len, versions, max, &why)) > 0)
 		len += n;
-	if (n != 0 || len != hlen)
+	CHECK(n == 0 && len == hlen);
+	free(b);
+	/* followed by other bytes than before: the input reversed */
+	if ((b = malloc(hlen + size)) == NULL)
 		abort();
+	memcpy(b, data, hlen);
+	for (k = 0; k < size; k++)
+		b[hlen + k] = data[size - 1 - k] ^ 0x5a;
+	CHECK(proxy_header_parse(b, hlen + size, versions, max, &again,
+	    &why) == (int)hlen);
+	CHECK(memcmp(&again, r, sizeof(again)) == 0);
 	free(b);
 }
 
@@ -151,10 +145,9 @@ run(const unsigned char *data, size_t size, int versions, size_t max)
 	int first, last = 0, m, n, p;
 
 	n = proxy_header_need(data, size, versions, max, &nwhy);
-	if (n < -1 || (n > 0 && size + n > cap))
-		abort();
+	CHECK(n >= -1 && (n <= 0 || size + n <= cap));
 	if (n == -1)
-		check_reason(nwhy);
+		CHECK(known_reason(nwhy));
 
 	/*
 	 * Prefix by prefix: "more" until the verdict, which then stays:
@@ -164,27 +157,24 @@ run(const unsigned char *data, size_t size, int versions, size_t max)
 	first = 1;
 	for (k = 0; k <= lim; k++) {
 		m = proxy_header_need(data, k, versions, max, &why);
-		if (m < -1 || (m > 0 && k + m > cap))
-			abort();
-		if (!first && last <= 0 && m != last)
-			abort();
+		CHECK(m >= -1 && (m <= 0 || k + m <= cap));
+		CHECK(first || last > 0 || m == last);
 		first = 0;
 		last = m;
 	}
 
 	p = proxy_header_parse(data, size, versions, max, &r, &pwhy);
 	if (p == -1) {
-		check_reason(pwhy);
-		if (n > 0 && strcmp(pwhy, PROXY_REASON_TRUNCATED) != 0)
-			abort();
-		if (n == -1 && strcmp(pwhy, nwhy) != 0)
-			abort();
-		if (n == 0 && strcmp(pwhy, PROXY_REASON_TRUNCATED) == 0)
-			abort();
+		CHECK(known_reason(pwhy));
+		if (n > 0)
+			CHECK(strcmp(pwhy, PROXY_REASON_TRUNCATED) == 0);
+		if (n == -1)
+			CHECK(strcmp(pwhy, nwhy) == 0);
+		if (n == 0)
+			CHECK(strcmp(pwhy, PROXY_REASON_TRUNCATED) != 0);
 		return;
 	}
-	if (n != 0 || p <= 0 || (size_t)p > size || r.length != (size_t)p)
-		abort();
+	CHECK(n == 0 && p > 0 && (size_t)p <= size && r.length == (size_t)p);
 	check_header(data, size, (size_t)p, versions, max, cap, &r);
 }
 
@@ -195,7 +185,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* exactly size bytes, so reading one more is an ASan report */
 	if ((b = malloc(size > 0 ? size : 1)) == NULL)
-		return 0;
+		abort();
 	memcpy(b, data, size);
 	run(b, size, PROXY_ANY, 0);
 	run(b, size, PROXY_V1, 0);
