@@ -287,6 +287,7 @@ main(int argc, char *argv[])
 
 	status = serve(&sopts, &ls, &env, &handoff);
 	admission_free(&admission);
+	free(sopts.admit.rules);
 	listeners_remove_files(&ls);
 	handoff_free(&handoff);
 	env_free(&env);
@@ -303,9 +304,12 @@ need_listen(const struct listener_options *lopts, int given, const char *name)
 static void
 add_rule(struct admission_options *admit, const char *cidr, int allow)
 {
-	if (admit->nrules == nitems(admit->rules))
-		errx(EXIT_MISUSE, "more than %zu --allow and --deny options: "
-		    "use --rules FILE", nitems(admit->rules));
+	struct cli_rule *rules;
+
+	rules = reallocarray(admit->rules, admit->nrules + 1, sizeof(*rules));
+	if (rules == NULL)
+		err(EXIT_TEMPFAIL, "--allow, --deny");
+	admit->rules = rules;
 	admit->rules[admit->nrules].cidr = cidr;
 	admit->rules[admit->nrules].allow = allow;
 	admit->nrules++;
