@@ -410,8 +410,131 @@ report() {
 	fi
 }
 
+# --- Memory after the load: PSS and private pages, and whose pages they are.
+
+declare -A PSS PCLEAN PDIRTY
+
+# rollup PID FIELD: a field of /proc/PID/smaps_rollup, in kB ("?" if none).
+rollup() {
+	awk -v f="$2:" '$1 == f { print $2; n++ } END { if (!n) print "?" }' \
+	    "/proc/$1/smaps_rollup" 2>/dev/null || echo '?'
+}
+
+measure_memory() {
+	local name
+	for name in $RUN; do
+		PSS[$name]=$(rollup "${PID[$name]}" Pss)
+		PCLEAN[$name]=$(rollup "${PID[$name]}" Private_Clean)
+		PDIRTY[$name]=$(rollup "${PID[$name]}" Private_Dirty)
+	done
+}
+
+# by_mapping PID: the PSS, private (clean + dirty) and private dirty kB of
+# PID per mapped object and permissions (a file's basename, [heap],
+# [stack], [anon], ...; r-x is code, rw- data), largest first.  A file's
+# pages count as private when no other process maps them, and as dirty
+# while the page cache has not written them back (a binary just built).
+by_mapping() {
+	awk '
+	    /^[0-9a-f]+-[0-9a-f]+ / {
+		key = NF >= 6 ? $6 : "[anon]"
+		sub(/.*\//, "", key)
+		key = key " " substr($2, 1, 3)
+		next
+	    }
+	    $1 == "Pss:" { pss[key] += $2 }
+	    $1 == "Private_Clean:" || $1 == "Private_Dirty:" { priv[key] += $2 }
+	    $1 == "Private_Dirty:" { dirty[key] += $2 }
+	    END {
+		for (k in pss)
+			if (pss[k] || priv[k])
+				printf "  %-28s %6d %8d %8d\n", k, pss[k], priv[k],
+				    dirty[k]
+	    }' "/proc/$1/smaps" 2>/dev/null | sort -k3,3nr -k2,2nr
+}
+
+memory_report() {
+	local name
+	echo
+	echo "memory of the server's own process after its runs, kB:" \
+	    "rss_peak (VmHWM), pss (shared pages divided among their users)," \
+	    "private = private_clean + private_dirty (smaps_rollup)"
+	printf '%-24s %8s %6s %8s %13s %13s\n' server rss_peak pss private \
+	    private_clean private_dirty
+	for name in $RUN; do
+		printf '%-24s %8s %6s %8s %13s %13s\n' "$name" "${RSS[$name]}" \
+		    "${PSS[$name]}" "${PRIV[$name]:-?}" "${PCLEAN[$name]}" \
+		    "${PDIRTY[$name]}"
+	done
+	for name in sockbridge tcpserver; do
+		[ -n "${PID[$name]:-}" ] || continue
+		echo "$name (pid ${PID[$name]}) by mapping, kB:" \
+		    "object, pss, private, of which dirty"
+		by_mapping "${PID[$name]}"
+	done
+}
+
+# --- Start-up cost (bench/startup.py), after the load, BENCH_STARTUP_ROUNDS
+# (21) rounds each: the medians of
+#   listen:  fork-exec to listening (the printed address or port), and to
+#            the first client served, which connects at once;
+#   inherit: fork-exec with the listening socket on fd 3 (LISTEN_FDS, as
+#            systemd Accept=no) and a client already waiting, to its reply;
+#   nowait:  the handler exec'd on an accepted connection, as inetd nowait
+#            or systemd Accept=yes: the floor of "inherit".
+
+STARTUP_ROUNDS=${BENCH_STARTUP_ROUNDS:-21}
+STARTUP=
+
+# startup_line LABEL MODE PROGRAM [ARG...]: one measured row, or why not.
+startup_line() {
+	local label=$1 mode=$2 out
+	shift 2
+	if out=$(python3 "$BENCH_DIR/startup.py" "$mode" "$STARTUP_ROUNDS" \
+	    "$@" 2>&1); then
+		STARTUP="$STARTUP$(printf '%-34s %9s %8s' "$label" \
+		    "$(field listen_us "$out" | sed 's/^0$/-/')" \
+		    "$(field first_us "$out")")
+"
+	else
+		STARTUP="$STARTUP$(printf '%-34s failed: %s' "$label" "$out")
+"
+		STATUS=1
+	fi
+}
+
+measure_startup() {
+	local tcpserver
+	command -v python3 >/dev/null || { STARTUP="(python3 is missing)
+"; return; }
+	startup_line "sockbridge --listen" listen "$SOCKBRIDGE" \
+	    --listen 127.0.0.1:0 --print-address -- "$HANDLER"
+	if tcpserver=$(command -v tcpserver); then
+		startup_line "tcpserver -1 -RHl0" listen "$tcpserver" -1 -RHl0 \
+		    127.0.0.1 0 "$HANDLER"
+	else
+		STARTUP="${STARTUP}tcpserver: not installed
+"
+	fi
+	startup_line "sockbridge, inherited (LISTEN_FDS)" inherit \
+	    "$SOCKBRIDGE" -- "$HANDLER"
+	startup_line "handler alone (nowait, Accept=yes)" nowait "$HANDLER"
+}
+
+startup_report() {
+	echo
+	echo "start-up, microseconds, medians of $STARTUP_ROUNDS rounds" \
+	    "(bench/startup.py): listen = fork-exec to listening;" \
+	    "first = fork-exec to the first client's reply"
+	printf '%-34s %9s %8s\n' "server" listen_us first_us
+	printf '%s' "$STARTUP"
+}
+
+measure_memory
+measure_startup
+
 mkdir -p "$(dirname "$RESULTS")"
-report | tee "$RESULTS"
+{ report; memory_report; startup_report; } | tee "$RESULTS"
 echo "bench: saved in $RESULTS" >&2
 
 for name in $RUN; do

@@ -10,15 +10,13 @@
 #include "ratelimit.h"
 #include "rules.h"
 
-#define MAX_CLI_RULES	1024	/* --allow and --deny options */
-
 struct cli_rule {
 	const char	*cidr;
 	int		 allow;
 };
 
 struct admission_options {
-	struct cli_rule	 rules[MAX_CLI_RULES];	/* --allow, --deny, in order */
+	struct cli_rule	*rules;			/* --allow, --deny, in order */
 	size_t		 nrules;
 	const char	*rules_file;		/* --rules, or NULL */
 	int		 max_per_source;	/* 0: no limit */

@@ -46,6 +46,11 @@ main(int argc, char *argv[])
 	size_t len, plen;
 	int ch;
 
+	/*
+	 * Our stderr is usually the bridge's log, shared with other
+	 * writers: line buffering makes each err(3) line one write(2).
+	 */
+	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':

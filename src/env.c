@@ -13,6 +13,7 @@
 
 #include "compat.h"
 #include "env.h"
+#include "proxied.h"
 
 static const char *const activator_vars[] = {
 	"LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET",
@@ -46,6 +47,7 @@ env_init(struct env *env, char *const *environ, int strip_upstart)
 	for (i = 0; i < n; i++) {
 		if (named_in(environ[i], activator_vars) ||
 		    named_in(environ[i], conn_var_names) ||
+		    named_in(environ[i], proxied_var_names) ||
 		    (strip_upstart && named_in(environ[i],
 		    upstart_event_vars)))
 			continue;

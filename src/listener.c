@@ -138,9 +138,9 @@ add_listener(struct listeners *ls, int fd, const char *unix_path)
 static int
 from_systemd(const struct listener_options *opts, struct listeners *ls)
 {
-	const char *nfds, *pid, *names, *why;
-	char *copy, *rest, *name;
+	const char *nfds, *pid, *names, *name, *why;
 	long long n, i;
+	size_t len;
 
 	if ((nfds = getenv("LISTEN_FDS")) == NULL)
 		return 0;
@@ -156,18 +156,12 @@ from_systemd(const struct listener_options *opts, struct listeners *ls)
 		    why != NULL ? why : "", (long)getpid());
 	ls->origin = FROM_SYSTEMD;
 	names = getenv("LISTEN_FDNAMES");
-	if ((copy = strdup(names != NULL ? names : "")) == NULL)
-		err(EXIT_TEMPFAIL, "strdup");
-	rest = copy;
 	for (i = 0; i < n; i++) {
-		name = rest != NULL ? strsep(&rest, ":") : NULL;
-		/* systemd names an unnamed fd "unknown" */
-		if (name == NULL || *name == '\0')
-			name = "unknown";
-		if (opts->fd_name == NULL || strcmp(opts->fd_name, name) == 0)
+		name = parse_fd_name(names, i, &len);
+		if (opts->fd_name == NULL || (strlen(opts->fd_name) == len &&
+		    strncmp(opts->fd_name, name, len) == 0))
 			add_inherited(ls, 3 + i, "LISTEN_FDS");
 	}
-	free(copy);
 	if (ls->n == 0)
 		errx(EXIT_MISUSE, "--fd-name %s: no such name in "
 		    "LISTEN_FDNAMES", opts->fd_name);
@@ -255,8 +249,9 @@ bind_inet(const char *address, const struct listen_spec *spec,
 		resolve_failed(address, error);
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		address_text(ai->ai_addr, ai->ai_addrlen, name, sizeof(name));
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-		    ai->ai_protocol);
+		/* ours alone, so non-blocking: accept() can never hang */
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, ai->ai_protocol);
 		if (fd == -1 && errno == EAFNOSUPPORT) {
 			skipped = errno;
 			continue;
@@ -406,7 +401,8 @@ bind_unix(const struct listen_spec *spec, int backlog, struct listeners *ls)
 	memcpy(sun.sun_path + abstract, spec->path, strlen(spec->path));
 	len = offsetof(struct sockaddr_un, sun_path) + abstract +
 	    strlen(spec->path) + !abstract;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
 		err(EXIT_TEMPFAIL, "socket");
 	if (bind_one(fd, (struct sockaddr *)&sun, len, backlog,
 	    spec->path) == 0) {

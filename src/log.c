@@ -4,7 +4,8 @@
  * Start-up errors before serving use err(3) and always go to stderr.
  *
  * Each line leaves in one write(2): handlers share the bridge's stderr,
- * and their lines must not interleave with ours mid-line.
+ * and their lines must not interleave with ours mid-line.  Text from
+ * outside goes through log_escape first: no client can forge a line.
  */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <vis.h>
 
 #define SYSLOG_NAMES		/* glibc's facilitynames[] */
 #include <syslog.h>
@@ -49,6 +51,29 @@ int
 log_verbose(void)
 {
 	return !quiet;
+}
+
+/*
+ * The one way text from outside the bridge enters a log line (a name a
+ * unix client bound its socket to, an interface name): LEN bytes of IN,
+ * NULs included, as a C string in OUT.  Printable ASCII stays, but for
+ * space, '=', '@' and '\'; every other byte becomes '\' and three octal
+ * digits (vis(3), without the locale).  So a field cannot hold a space, a
+ * newline or a second "name=", an '@' in a path never looks like the mark
+ * of an abstract name, and different texts are never logged alike.  Only
+ * the bytes whose escapes fit in SIZE are taken: a cut escape would lie.
+ */
+char *
+log_escape(char *out, size_t size, const void *in, size_t len)
+{
+	if (size == 0)
+		return out;
+	if (len > (size - 1) / 4)
+		len = (size - 1) / 4;
+	if (strsnvisx(out, size, in, len, VIS_OCTAL | VIS_WHITE | VIS_NOLOCALE,
+	    "=@") == -1)
+		*out = '\0';
+	return out;
 }
 
 void

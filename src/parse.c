@@ -1,7 +1,8 @@
 /*
  * parse.c: turn strings from the command line and the environment into
- * numbers and addresses, with a reason when they are wrong.  Nothing here
- * prints or exits, so the Check suites can test every case.
+ * numbers, names and addresses, with a reason when they are wrong.
+ * Nothing here prints, exits or makes a system call, so the Check suites
+ * and the fuzz targets (tests/fuzz) can try every case.
  */
 #include "config.h"
 
@@ -10,10 +11,13 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "parse.h"
+
+static int	split_port(const char *, struct listen_spec *, const char **);
 
 /*
  * strtonum(3) with its reason kept: "invalid", "too small" or "too large".
@@ -70,22 +74,46 @@ parse_fd_list(const char *list, int *fds, size_t max, size_t *count,
 	return 0;
 }
 
+/*
+ * The name LISTEN_FDNAMES gives descriptor 3 + index: the index'th of its
+ * colon-separated names, *len bytes from the pointer returned.  systemd
+ * names an unnamed descriptor "unknown"; so is a missing or empty name.
+ * names may be NULL (no LISTEN_FDNAMES).
+ */
+const char *
+parse_fd_name(const char *names, size_t index, size_t *len)
+{
+	const char *colon;
+
+	for (; names != NULL && index > 0; index--)
+		names = (colon = strchr(names, ':')) != NULL ? colon + 1 : NULL;
+	if (names == NULL || *names == '\0' || *names == ':') {
+		*len = strlen("unknown");
+		return "unknown";
+	}
+	*len = strcspn(names, ":");
+	return names;
+}
+
 static int
 split_port(const char *s, struct listen_spec *spec, const char **why)
 {
+	long long port;
+
 	if (*s != ':') {
 		*why = "missing :PORT";
 		return -1;
 	}
 	s++;
-	parse_number(s, 0, 65535, why);
+	port = parse_number(s, 0, 65535, why);
 	if (*why != NULL) {
 		*why = strcmp(*why, "too large") == 0 ? "port is too large" :
 		    strcmp(*why, "too small") == 0 ? "port is too small" :
 		    "port is invalid";
 		return -1;
 	}
-	strlcpy(spec->port, s, sizeof(spec->port));
+	/* the number, not the text: "0000080" does not fit in port[] */
+	snprintf(spec->port, sizeof(spec->port), "%lld", port);
 	return 0;
 }
 

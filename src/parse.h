@@ -12,6 +12,7 @@
 long long	parse_number(const char *, long long, long long, const char **);
 int		parse_fd_list(const char *, int *, size_t, size_t *,
 		    const char **);
+const char	*parse_fd_name(const char *, size_t, size_t *);
 
 /* A --listen ADDRESS, split but not yet resolved. */
 enum listen_kind {

@@ -41,6 +41,8 @@
 #include "conn.h"
 #include "log.h"
 #include "notify.h"
+#include "pending.h"
+#include "proxied.h"
 #include "serve.h"
 #include "stats.h"
 #include "watchdog.h"
@@ -48,6 +50,8 @@
 /* accept() failing again and again (out of fds, a firewall): don't spin */
 #define BACKOFF_MIN_MS	10
 #define BACKOFF_MAX_MS	1000
+/* how much of a bad PROXY header the log shows */
+#define PROXY_SHOWN	32
 /* systemd's STATUS= at most this often */
 #define STATUS_MS	1000
 /* how long accept() on a blocking listener may wait for a stolen client */
@@ -58,11 +62,12 @@ struct server {
 	struct listeners *ls;
 	struct env	*env;
 	struct handoff	*handoff;
-	struct pollfd	 pfd[MAX_LISTENERS + CLOSING_MAX];
+	struct pollfd	*pfd;		/* listeners, pending, closing */
 	/* a listener bound to one address: every client's local address */
 	struct sockaddr_storage local[MAX_LISTENERS];
 	struct children	 children;
 	struct closing	 closing;	/* refused clients on their way out */
+	struct pending	 pending;	/* clients whose PROXY header is due */
 	struct admission *admission;	/* may a client have a handler? */
 	struct bucket	 accept_bucket;	/* --max-accept-rate */
 	struct stats	 stats;
@@ -80,6 +85,27 @@ struct server {
 	long long	 drain_until;	/* ms; 0 while serving */
 	int		 stops_seen;	/* SIGTERM/SIGINT handled so far */
 	int		 cut_off;	/* drain had to signal handlers */
+};
+
+/* A connection on its way to a handler, and where it came from. */
+struct arrival {
+	int		 fd;
+	const struct sockaddr_storage *local;	/* AF_UNSPEC: ask the socket */
+	const struct sockaddr_storage *remote;	/* the client */
+	socklen_t	 remotelen;
+	const struct sockaddr_storage *via;	/* its balancer, or NULL */
+	socklen_t	 vialen;
+	const struct proxy_result *header;	/* the balancer's PROXY header */
+};
+
+/* What the bridge learns of a client before it may have a handler. */
+struct client {
+	struct conn_info ci;
+	struct source	 src;
+	struct decision	 d;
+	struct proxied	 px;		/* from the PROXY header */
+	char		 via[CONN_TEXT_SIZE];	/* the balancer, for the log */
+	char		 connnum[32];	/* TCPCONNNUM=N */
 };
 
 static volatile sig_atomic_t got_child, stop_requests, got_hup, got_usr1;
@@ -106,20 +132,24 @@ static void	accept_failed(struct server *, int);
 static void	back_off(struct server *, int, int);
 static void	fixed_local_address(int, struct sockaddr_storage *);
 static void	describe(int, const struct sockaddr_storage *,
-		    const struct sockaddr_storage *, struct conn_info *);
+		    const struct sockaddr_storage *, socklen_t,
+		    struct conn_info *);
 static void	tune_socket(struct server *, int, int);
 static int	send_line(int, const char *);
 static void	close_without_handler(struct server *, int, const char *);
 static void	refuse(struct server *, int, const struct conn_info *,
 		    const struct decision *);
-static char   **handler_env(struct server *, const struct conn_info *,
-		    const struct decision *, char *, size_t);
-static void	start_handler(struct server *, int,
-		    const struct sockaddr_storage *,
+static char   **handler_env(struct server *, struct client *);
+static int	needs_header(const struct server *,
 		    const struct sockaddr_storage *);
-static __dead void exec_handler(struct server *, int,
-		    const struct sockaddr_storage *,
-		    const struct sockaddr_storage *);
+static void	on_header(void *, struct pending_conn *,
+		    const struct proxy_result *, const char *);
+static void	header_refused(struct server *, struct pending_conn *,
+		    const char *);
+static int	welcome(struct server *, const struct arrival *,
+		    struct client *);
+static void	start_handler(struct server *, const struct arrival *);
+static __dead void exec_handler(struct server *, const struct arrival *);
 static void	reap_children(struct server *);
 
 /*
@@ -146,6 +176,13 @@ serve(const struct serve_options *opts, struct listeners *ls,
 	sv.denial = with_newline(opts->deny_message);
 	children_init(&sv.children, opts->max_connections);
 	closing_init(&sv.closing, CLOSING_MAX);
+	if (opts->proxy.versions != 0)
+		pending_init(&sv.pending, opts->max_connections, &opts->proxy,
+		    on_header, &sv);
+	sv.pfd = reallocarray(NULL, MAX_LISTENERS + CLOSING_MAX +
+	    opts->max_connections, sizeof(*sv.pfd));
+	if (sv.pfd == NULL)
+		err(EXIT_TEMPFAIL, "poll table");
 	sv.admission = opts->admission;
 	sv.stats.started = now_ms();
 	sv.stats.max_running = opts->max_connections;
@@ -161,7 +198,7 @@ serve(const struct serve_options *opts, struct listeners *ls,
 		handle_stop(&sv, now_ms());
 		handle_requests(&sv, now_ms());
 		if (sv.drain_until != 0 && sv.children.n == 0 &&
-		    sv.closing.n == 0)
+		    sv.pending.n == 0 && sv.closing.n == 0)
 			break;		/* drained */
 		nfds = wait_plan(&sv, now_ms(), &ts, &infinite);
 		if (nfds == -1)
@@ -176,8 +213,10 @@ serve(const struct serve_options *opts, struct listeners *ls,
 				accept_client(&sv, i);
 		}
 	}
+	pending_free(&sv.pending);
 	closing_free(&sv.closing);
 	children_free(&sv.children);
+	free(sv.pfd);
 	free(sv.banner);
 	free(sv.refusal);
 	free(sv.denial);
@@ -185,24 +224,32 @@ serve(const struct serve_options *opts, struct listeners *ls,
 }
 
 /*
- * Wait for a client, a closing connection, a signal or the deadline, and
- * handle the closing connections that woke us.  Listeners 0..nfds-1 are
- * watched, then every closing connection.
+ * Wait for a client, a header, a closing connection, a signal or the
+ * deadline, and handle the headers and closing connections that woke us.
+ * Listeners 0..nfds-1 are watched, then every connection waiting for its
+ * PROXY header, then every closing connection.
  */
 static void
 wait_for_events(struct server *sv, int nfds, struct timespec *ts,
     const sigset_t *waitmask)
 {
-	int nclosing;
+	struct pollfd *pending_pfd, *closing_pfd;
+	int npending, nclosing;
 
 	watch_listeners(sv, nfds);
-	nclosing = closing_pollfds(&sv->closing, sv->pfd + nfds);
-	if (ppoll(sv->pfd, nfds + nclosing, ts, waitmask) == -1) {
+	pending_pfd = sv->pfd + nfds;
+	npending = pending_pollfds(&sv->pending, pending_pfd);
+	closing_pfd = pending_pfd + npending;
+	nclosing = closing_pollfds(&sv->closing, closing_pfd);
+	if (ppoll(sv->pfd, nfds + npending + nclosing, ts, waitmask) == -1) {
 		if (errno != EINTR)
 			err(EXIT_TEMPFAIL, "poll");
-		memset(sv->pfd, 0, (nfds + nclosing) * sizeof(*sv->pfd));
+		memset(sv->pfd, 0, (nfds + npending + nclosing) *
+		    sizeof(*sv->pfd));
 	}
-	closing_events(&sv->closing, sv->pfd + nfds, nclosing, now_ms());
+	/* first: handing a client on may add to the closing ones */
+	closing_events(&sv->closing, closing_pfd, nclosing, now_ms());
+	pending_events(&sv->pending, pending_pfd, npending, now_ms());
 }
 
 /* The first n listeners, at the front of pfd. */
@@ -233,7 +280,8 @@ wait_plan(struct server *sv, long long now, struct timespec *ts,
 	long long due, pause, left = -1, idle = sv->opts->idle_timeout * 1000;
 	int nfds = sv->ls->n;
 
-	if (sv->children.n == 0 && idle > 0 && sv->drain_until == 0) {
+	if (sv->children.n == 0 && sv->pending.n == 0 && idle > 0 &&
+	    sv->drain_until == 0) {
 		left = sv->idle_since + idle - now;
 		if (left <= 0) {
 			if (sv->closing.n == 0 && !clients_waiting(sv))
@@ -241,14 +289,12 @@ wait_plan(struct server *sv, long long now, struct timespec *ts,
 			left = 0;
 		}
 	}
-	if (sv->children.n >= sv->opts->max_connections || sv->drain_until)
+	if (!may_accept(sv, now) || sv->drain_until)
 		nfds = 0;
-	if (sv->opts->max_accept_rate.n > 0 && nfds > 0 &&
+	if (sv->opts->max_accept_rate.n > 0 &&
 	    (pause = bucket_delay(&sv->accept_bucket,
-	    &sv->opts->max_accept_rate, now)) > 0) {
-		nfds = 0;	/* clients wait in the backlog meanwhile */
-		left = earliest(left, pause);
-	}
+	    &sv->opts->max_accept_rate, now)) > 0)
+		left = earliest(left, pause);	/* clients wait meanwhile */
 	if (sv->backoff_until > now) {
 		nfds = 0;
 		if (left == -1 || sv->backoff_until - now < left)
@@ -258,6 +304,7 @@ wait_plan(struct server *sv, long long now, struct timespec *ts,
 	if (sv->drain_until > now && (due == -1 || sv->drain_until < due))
 		due = sv->drain_until;
 	due = earliest(due, closing_next_due(&sv->closing));
+	due = earliest(due, pending_next_due(&sv->pending));
 	if (sv->status_pending)
 		due = earliest(due, sv->status_at + STATUS_MS);
 	if (sv->children.leaderless > 0)
@@ -364,11 +411,17 @@ send_status(struct server *sv, long long now)
 	sv->status_pending = 0;
 }
 
-/* Below --max-connections, and --max-accept-rate allows one more now? */
+/*
+ * Below --max-connections (a client waiting for its PROXY header holds a
+ * slot too; with --once, one client is all), and --max-accept-rate allows
+ * one more now?
+ */
 static int
 may_accept(struct server *sv, long long now)
 {
-	return sv->children.n < sv->opts->max_connections &&
+	if (sv->opts->once && sv->pending.n > 0)
+		return 0;
+	return sv->children.n + sv->pending.n < sv->opts->max_connections &&
 	    (sv->opts->max_accept_rate.n == 0 ||
 	    bucket_delay(&sv->accept_bucket, &sv->opts->max_accept_rate,
 	    now) == 0);
@@ -406,6 +459,7 @@ static void
 accept_client(struct server *sv, size_t n)
 {
 	struct sockaddr_storage remote;
+	struct arrival a;
 	socklen_t len = sizeof(remote);
 	int fd;
 
@@ -423,9 +477,91 @@ accept_client(struct server *sv, size_t n)
 	if (len <= sizeof(sa_family_t))	/* an unnamed unix peer */
 		remote.ss_family = AF_UNIX;
 	tune_socket(sv, fd, remote.ss_family);
+	if (needs_header(sv, &remote)) {
+		if (pending_add(&sv->pending, fd, n, &remote, len,
+		    now_ms()) == -1) {
+			log_error("PROXY header: %s", strerror(ENOMEM));
+			close_without_handler(sv, fd, NULL);
+		}
+		return;
+	}
+	memset(&a, 0, sizeof(a));
+	a.fd = fd;
+	a.local = &sv->local[n];
+	a.remote = &remote;
+	a.remotelen = len;
 	if (sv->opts->once)
-		exec_handler(sv, fd, &sv->local[n], &remote);
-	start_handler(sv, fd, &sv->local[n], &remote);
+		exec_handler(sv, &a);
+	start_handler(sv, &a);
+}
+
+/* Must this peer send a PROXY header (--proxy-protocol, --proxy-from)? */
+static int
+needs_header(const struct server *sv, const struct sockaddr_storage *peer)
+{
+	if (sv->opts->proxy.versions == 0)
+		return 0;
+	return sv->opts->proxy_from == NULL ||
+	    rules_match(sv->opts->proxy_from, peer, -1, -1) != NULL;
+}
+
+/*
+ * A PROXY header came (pending.c): the client is the one it names, or,
+ * for a health check or an UNKNOWN one, the balancer itself.
+ */
+static void
+on_header(void *arg, struct pending_conn *pc, const struct proxy_result *hdr,
+    const char *reason)
+{
+	struct server *sv = arg;
+	struct arrival a;
+
+	if (hdr == NULL) {
+		header_refused(sv, pc, reason);
+		return;
+	}
+	memset(&a, 0, sizeof(a));
+	a.fd = pc->fd;
+	a.via = &pc->remote;
+	a.vialen = pc->remotelen;
+	a.header = hdr;
+	if (hdr->local) {
+		a.local = &sv->local[pc->listener];
+		a.remote = &pc->remote;
+		a.remotelen = pc->remotelen;
+	} else {
+		a.local = &hdr->dst;
+		a.remote = &hdr->src;
+		a.remotelen = sizeof(hdr->src);
+	}
+	if (sv->opts->once)
+		exec_handler(sv, &a);
+	start_handler(sv, &a);
+}
+
+/*
+ * No valid header, or none in time: closed without a word and without a
+ * handler; the log shows what the peer sent first.
+ */
+static void
+header_refused(struct server *sv, struct pending_conn *pc, const char *reason)
+{
+	struct conn_info ci;
+	char peer[CONN_TEXT_SIZE], first[LOG_ESCAPED_SIZE(PROXY_SHOWN)];
+
+	sv->stats.proxy_errors++;
+	describe(pc->fd, &sv->local[pc->listener], &pc->remote, pc->remotelen,
+	    &ci);
+	close_without_handler(sv, pc->fd, NULL);
+	conn_peer_text(&ci, peer, sizeof(peer));
+	log_escape(first, sizeof(first), pc->buf,
+	    pc->seen < PROXY_SHOWN ? pc->seen : PROXY_SHOWN);
+	log_error("proxy-error remote=%s reason=%s first=%s", peer, reason,
+	    first);
+	if (sv->opts->once) {
+		closing_wait(&sv->closing);
+		exit(0);
+	}
 }
 
 /*
@@ -553,7 +689,8 @@ fixed_local_address(int fd, struct sockaddr_storage *local)
 /* The connection's addresses and credentials, for the environment. */
 static void
 describe(int fd, const struct sockaddr_storage *fixed,
-    const struct sockaddr_storage *remote, struct conn_info *ci)
+    const struct sockaddr_storage *remote, socklen_t remotelen,
+    struct conn_info *ci)
 {
 	struct sockaddr_storage local;
 	socklen_t len = sizeof(local);
@@ -565,7 +702,7 @@ describe(int fd, const struct sockaddr_storage *fixed,
 		memset(&local, 0, sizeof(local));
 		local.ss_family = remote->ss_family;
 	}
-	conn_describe(fd, &local, remote, ci);
+	conn_describe(fd, &local, len, remote, remotelen, ci);
 }
 
 /* Send a banner or refusal; a client already gone makes it fail. */
@@ -587,80 +724,102 @@ close_without_handler(struct server *sv, int fd, const char *line)
 }
 
 /*
- * Fork mode: a handler process of its own, if the client may have one
- * (admission.c); the client fd is closed here.
+ * May the client have a handler?  Describes it, asks admission.c, and
+ * sends the refused away (0); 1 when it is welcome.
+ */
+static int
+welcome(struct server *sv, const struct arrival *a, struct client *c)
+{
+	struct conn_info balancer;
+	char peer[CONN_TEXT_SIZE];
+
+	describe(a->fd, a->local, a->remote, a->remotelen, &c->ci);
+	c->via[0] = '\0';
+	c->px.nvars = 0;
+	if (a->via != NULL) {
+		describe(a->fd, a->local, a->via, a->vialen, &balancer);
+		conn_peer_text(&balancer, c->via, sizeof(c->via));
+		proxied_vars(&balancer, a->header, &c->px);
+	}
+	conn_source(a->remote, &c->ci, &c->src);
+	admission_decide(sv->admission, a->remote, &c->src, c->ci.uid,
+	    c->ci.gid, &sv->children, now_ms(), &c->d);
+	if (c->d.verdict != ADMIT) {
+		refuse(sv, a->fd, &c->ci, &c->d);
+		return 0;
+	}
+	if (c->d.rate.log && log_verbose()) {
+		conn_peer_text(&c->ci, peer, sizeof(peer));
+		log_info("rate-limited remote=%s refused=%lu", peer,
+		    c->d.rate.refused);
+	}
+	return 1;
+}
+
+/*
+ * Fork mode: a handler process of its own, if the client is welcome; the
+ * client fd is closed here.
  */
 static void
-start_handler(struct server *sv, int fd, const struct sockaddr_storage *local,
-    const struct sockaddr_storage *remote)
+start_handler(struct server *sv, const struct arrival *a)
 {
-	struct conn_info ci;
-	struct source src;
-	struct decision d;
-	char peer[512], here[80], connnum[32];
+	struct client c;
+	char peer[CONN_TEXT_SIZE], here[CONN_TEXT_SIZE];
 	char **envp;
 	pid_t pid;
 	int error;
 
-	describe(fd, local, remote, &ci);
-	conn_source(remote, &ci, &src);
-	admission_decide(sv->admission, remote, &src, ci.uid, ci.gid,
-	    &sv->children, now_ms(), &d);
-	if (d.verdict != ADMIT) {
-		refuse(sv, fd, &ci, &d);
+	if (!welcome(sv, a, &c))
+		return;
+	if (!send_line(a->fd, sv->banner)) {
+		close_without_handler(sv, a->fd, NULL);
 		return;
 	}
-	if (d.rate.log && log_verbose()) {
-		conn_peer_text(&ci, peer, sizeof(peer));
-		log_info("rate-limited remote=%s refused=%lu", peer,
-		    d.rate.refused);
-	}
-	if (!send_line(fd, sv->banner)) {
-		close_without_handler(sv, fd, NULL);
-		return;
-	}
-	envp = handler_env(sv, &ci, &d, connnum, sizeof(connnum));
+	envp = handler_env(sv, &c);
 	error = envp == NULL ? ENOMEM :
-	    handoff_spawn(sv->handoff, fd, envp, &pid);
+	    handoff_spawn(sv->handoff, a->fd, envp, &pid);
 	if (error != 0) {
 		sv->stats.spawn_errors++;
 		log_error("%s: %s", sv->handoff->argv[0], strerror(error));
-		close_without_handler(sv, fd, NULL);
+		close_without_handler(sv, a->fd, NULL);
 		return;
 	}
-	close(fd);
+	close(a->fd);
 	children_add(&sv->children, pid, now_ms(),
-	    admission_tracks_sources(sv->admission) ? &src : NULL);
-	if (log_verbose()) {
-		conn_peer_text(&ci, peer, sizeof(peer));
-		conn_local_text(&ci, here, sizeof(here));
-		log_info("start pid=%ld remote=%s local=%s handlers=%d/%d",
-		    (long)pid, peer, here, sv->children.n,
-		    sv->opts->max_connections);
-	}
+	    admission_tracks_sources(sv->admission) ? &c.src : NULL);
+	if (!log_verbose())
+		return;
+	conn_peer_text(&c.ci, peer, sizeof(peer));
+	conn_local_text(&c.ci, here, sizeof(here));
+	log_info("start pid=%ld remote=%s%s%s local=%s handlers=%d/%d",
+	    (long)pid, peer, *c.via != '\0' ? " via=" : "", c.via, here,
+	    sv->children.n, sv->opts->max_connections);
 }
 
 /*
  * The handler's environment: the client's variables, TCPCONNNUM when
  * sources are tracked (s6-tcpserver's name: its source's handlers, this
- * one included), and the variables of the access rule that let it in.
+ * one included), the variables of the access rule that let it in, and
+ * what its balancer's PROXY header said.
  */
 static char **
-handler_env(struct server *sv, const struct conn_info *ci,
-    const struct decision *d, char *connnum, size_t size)
+handler_env(struct server *sv, struct client *c)
 {
 	/* a rules file line of RULES_LINE_MAX holds fewer pairs than this */
-	char *extra[1 + RULES_LINE_MAX / 2];
+	char *extra[1 + RULES_LINE_MAX / 2 + PROXIED_MAX_VARS];
+	const struct rule *rule = c->d.rule;
 	size_t i, n = 0;
 
 	if (admission_tracks_sources(sv->admission)) {
-		snprintf(connnum, size, "TCPCONNNUM=%d", d->same_source + 1);
-		extra[n++] = connnum;
+		snprintf(c->connnum, sizeof(c->connnum), "TCPCONNNUM=%d",
+		    c->d.same_source + 1);
+		extra[n++] = c->connnum;
 	}
-	for (i = 0; d->rule != NULL && i < d->rule->nenv &&
-	    n < nitems(extra); i++)
-		extra[n++] = d->rule->env[i];
-	return env_for_conn_with(sv->env, ci, extra, n);
+	for (i = 0; rule != NULL && i < rule->nenv && n < nitems(extra); i++)
+		extra[n++] = rule->env[i];
+	for (i = 0; i < c->px.nvars && n < nitems(extra); i++)
+		extra[n++] = c->px.var[i];
+	return env_for_conn_with(sv->env, &c->ci, extra, n);
 }
 
 /*
@@ -673,7 +832,7 @@ refuse(struct server *sv, int fd, const struct conn_info *ci,
     const struct decision *d)
 {
 	const struct admission_options *a = &sv->opts->admit;
-	char peer[512];
+	char peer[CONN_TEXT_SIZE];
 
 	close_without_handler(sv, fd, d->verdict == DENIED ? sv->denial :
 	    sv->refusal);
@@ -699,32 +858,23 @@ refuse(struct server *sv, int fd, const struct conn_info *ci,
 
 /* --once: this process becomes the handler; nothing is left to clean. */
 static void
-exec_handler(struct server *sv, int fd, const struct sockaddr_storage *local,
-    const struct sockaddr_storage *remote)
+exec_handler(struct server *sv, const struct arrival *a)
 {
-	struct conn_info ci;
-	struct source src;
-	struct decision d;
-	char connnum[32], **envp;
+	struct client c;
+	char **envp;
 
-	describe(fd, local, remote, &ci);
 	listeners_remove_files(sv->ls);
-	conn_source(remote, &ci, &src);
-	admission_decide(sv->admission, remote, &src, ci.uid, ci.gid,
-	    &sv->children, now_ms(), &d);
-	if (d.verdict != ADMIT) {
-		refuse(sv, fd, &ci, &d);
+	if (!welcome(sv, a, &c)) {
 		closing_wait(&sv->closing);
 		exit(0);
 	}
-	if (!send_line(fd, sv->banner))
+	if (!send_line(a->fd, sv->banner))
 		exit(0);
-	if ((envp = handler_env(sv, &ci, &d, connnum,
-	    sizeof(connnum))) == NULL)
+	if ((envp = handler_env(sv, &c)) == NULL)
 		err(EXIT_TEMPFAIL, "environment");
 	if (sv->opts->timeout > 0)
 		watchdog_start(sv->opts->timeout);
-	handoff_exec(sv->handoff, fd, envp);
+	handoff_exec(sv->handoff, a->fd, envp);
 }
 
 static void

@@ -5,6 +5,8 @@
 #include "env.h"
 #include "handoff.h"
 #include "listener.h"
+#include "pending.h"
+#include "rules.h"
 
 struct serve_options {
 	int		once;		/* exec the handler for one client */
@@ -13,6 +15,8 @@ struct serve_options {
 	struct admission_options admit;	/* rules, per-source limits */
 	struct admission *admission;	/* made from admit */
 	struct rate	max_accept_rate;/* n == 0: no limit */
+	struct pending_options proxy;	/* versions == 0: no PROXY header */
+	struct rules	*proxy_from;	/* who must send it; NULL: everyone */
 	long long	timeout;	/* seconds a handler may run; 0 ever */
 	long long	drain_timeout;	/* seconds handlers get after SIGTERM */
 	const char	*banner;	/* sent before the handler starts */

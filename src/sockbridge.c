@@ -35,6 +35,7 @@
 #define DEFAULT_IDLE_TIMEOUT	30	/* seconds, for inherited listeners */
 #define DEFAULT_MAX_CONNECTIONS	40	/* as tcpserver and s6-tcpserver */
 #define DEFAULT_DRAIN_TIMEOUT	10	/* seconds */
+#define DEFAULT_PROXY_TIMEOUT	5	/* seconds for a PROXY header */
 
 extern char **environ;
 
@@ -46,13 +47,17 @@ static void	need_listen(const struct listener_options *, int,
 		    const char *);
 static void	add_rule(struct admission_options *, const char *, int);
 static void	rate_option(const char *, const char *, struct rate *);
+static int	proxy_versions(const char *);
+static void	proxy_from(struct serve_options *, const char *);
+static void	proxy_defaults(struct serve_options *);
 
 enum {
 	OPT_ALLOW = 256, OPT_BACKLOG, OPT_BANNER, OPT_DENY, OPT_DENY_MESSAGE,
 	OPT_DRAIN_TIMEOUT, OPT_FD, OPT_FD_NAME, OPT_IDLE_TIMEOUT,
 	OPT_KEEPALIVE, OPT_LISTEN, OPT_MAX_ACCEPT_RATE, OPT_MAX_CONNECTIONS,
 	OPT_MAX_PER_SOURCE, OPT_NODELAY, OPT_ONCE, OPT_PRINT_ADDRESS,
-	OPT_QUIET, OPT_RATE_PER_SOURCE, OPT_REFUSE_MESSAGE, OPT_REUSEPORT,
+	OPT_PROXY_FROM, OPT_PROXY_HEADER_MAX, OPT_PROXY_PROTOCOL,
+	OPT_PROXY_TIMEOUT, OPT_QUIET, OPT_RATE_PER_SOURCE, OPT_REFUSE_MESSAGE, OPT_REUSEPORT,
 	OPT_RULES, OPT_STDERR_TO_SOCKET, OPT_SYSLOG, OPT_TIMEOUT, OPT_USER
 };
 
@@ -75,6 +80,10 @@ static const struct option longopts[] = {
 	{ "nodelay",		no_argument,	   NULL, OPT_NODELAY },
 	{ "once",		no_argument,	   NULL, OPT_ONCE },
 	{ "print-address",	no_argument,	   NULL, OPT_PRINT_ADDRESS },
+	{ "proxy-from",		required_argument, NULL, OPT_PROXY_FROM },
+	{ "proxy-header-max",	required_argument, NULL, OPT_PROXY_HEADER_MAX },
+	{ "proxy-protocol",	optional_argument, NULL, OPT_PROXY_PROTOCOL },
+	{ "proxy-timeout",	required_argument, NULL, OPT_PROXY_TIMEOUT },
 	{ "quiet",		no_argument,	   NULL, OPT_QUIET },
 	{ "rate-per-source",	required_argument, NULL, OPT_RATE_PER_SOURCE },
 	{ "refuse-message",	required_argument, NULL, OPT_REFUSE_MESSAGE },
@@ -180,6 +189,21 @@ main(int argc, char *argv[])
 		case OPT_PRINT_ADDRESS:
 			print_address = 1;
 			break;
+		case OPT_PROXY_FROM:
+			proxy_from(&sopts, optarg);
+			break;
+		case OPT_PROXY_HEADER_MAX:
+			sopts.proxy.header_max = number_option(
+			    "--proxy-header-max", optarg,
+			    PROXY_HEADER_MAX_MIN, PROXY_HEADER_MAX_LIMIT);
+			break;
+		case OPT_PROXY_PROTOCOL:
+			sopts.proxy.versions = proxy_versions(optarg);
+			break;
+		case OPT_PROXY_TIMEOUT:
+			sopts.proxy.timeout_ms = number_option(
+			    "--proxy-timeout", optarg, 1, 3600) * 1000;
+			break;
 		case OPT_QUIET:
 			quiet = 1;
 			break;
@@ -239,6 +263,7 @@ main(int argc, char *argv[])
 	need_listen(&lopts, print_address, "--print-address");
 	if (lopts.backlog == -1)
 		lopts.backlog = SOMAXCONN;
+	proxy_defaults(&sopts);
 
 	if (user != NULL)
 		find_credentials(user, &cred);
@@ -266,6 +291,7 @@ main(int argc, char *argv[])
 
 	status = serve(&sopts, &ls, &env, &handoff);
 	admission_free(&admission);
+	free(sopts.admit.rules);
 	listeners_remove_files(&ls);
 	handoff_free(&handoff);
 	env_free(&env);
@@ -282,12 +308,61 @@ need_listen(const struct listener_options *lopts, int given, const char *name)
 static void
 add_rule(struct admission_options *admit, const char *cidr, int allow)
 {
-	if (admit->nrules == nitems(admit->rules))
-		errx(EXIT_MISUSE, "more than %zu --allow and --deny options: "
-		    "use --rules FILE", nitems(admit->rules));
+	struct cli_rule *rules;
+
+	rules = reallocarray(admit->rules, admit->nrules + 1, sizeof(*rules));
+	if (rules == NULL)
+		err(EXIT_TEMPFAIL, "--allow, --deny");
+	admit->rules = rules;
 	admit->rules[admit->nrules].cidr = cidr;
 	admit->rules[admit->nrules].allow = allow;
 	admit->nrules++;
+}
+
+/* --proxy-protocol[=v1|v2] */
+static int
+proxy_versions(const char *value)
+{
+	if (value == NULL)
+		return PROXY_V1 | PROXY_V2;
+	if (strcmp(value, "v1") == 0)
+		return PROXY_V1;
+	if (strcmp(value, "v2") == 0)
+		return PROXY_V2;
+	errx(EXIT_MISUSE, "--proxy-protocol=%s: not v1 or v2", value);
+}
+
+/* --proxy-from CIDR: one more peer that must send a header. */
+static void
+proxy_from(struct serve_options *sopts, const char *cidr)
+{
+	char why[512];
+
+	if (sopts->proxy_from == NULL &&
+	    (sopts->proxy_from = rules_new()) == NULL)
+		err(EXIT_TEMPFAIL, "--proxy-from");
+	if (rules_add(sopts->proxy_from, cidr, 1, why, sizeof(why)) == -1)
+		errx(EXIT_MISUSE, "--proxy-from %s: %s", cidr, why);
+}
+
+/* The PROXY options go together; the defaults of the ones not given. */
+static void
+proxy_defaults(struct serve_options *sopts)
+{
+	if (sopts->proxy.versions == 0) {
+		if (sopts->proxy_from != NULL)
+			errx(EXIT_MISUSE, "--proxy-from needs --proxy-protocol");
+		if (sopts->proxy.header_max != 0)
+			errx(EXIT_MISUSE,
+			    "--proxy-header-max needs --proxy-protocol");
+		if (sopts->proxy.timeout_ms != 0)
+			errx(EXIT_MISUSE, "--proxy-timeout needs --proxy-protocol");
+		return;
+	}
+	if (sopts->proxy.header_max == 0)
+		sopts->proxy.header_max = PROXY_HEADER_MAX_DEFAULT;
+	if (sopts->proxy.timeout_ms == 0)
+		sopts->proxy.timeout_ms = DEFAULT_PROXY_TIMEOUT * 1000;
 }
 
 /* N/SECONDS */
@@ -353,6 +428,9 @@ usage(FILE *out, int status)
 	    "                  [--idle-timeout SECONDS] "
 	    "[--max-accept-rate N/SECONDS]\n"
 	    "                  [--max-connections N] [--max-per-source N]\n"
+	    "                  [--proxy-from CIDR] [--proxy-header-max BYTES]\n"
+	    "                  [--proxy-protocol[=v1|v2]] "
+	    "[--proxy-timeout SECONDS]\n"
 	    "                  [--rate-per-source N/SECONDS] "
 	    "[--refuse-message TEXT]\n"
 	    "                  [--rules FILE] [--timeout SECONDS] "

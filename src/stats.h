@@ -14,6 +14,7 @@ struct stats {
 	unsigned long long	rate_limited;	/* --rate-per-source */
 	unsigned long long	spawn_errors;
 	unsigned long long	timeouts;
+	unsigned long long	proxy_errors;	/* bad or missing PROXY headers */
 	int			running;	/* handlers now */
 	int			max_running;	/* --max-connections */
 };

@@ -1,4 +1,7 @@
-/* check_parse: numbers, descriptor lists and --listen addresses. */
+/*
+ * check_parse: numbers, descriptor lists, LISTEN_FDNAMES and --listen
+ * addresses.
+ */
 #include "config.h"
 
 #include <check.h>
@@ -100,6 +103,23 @@ START_TEST(listen_inet)
 }
 END_TEST
 
+/* The port is the number: leading zeros or a sign do not cut it short. */
+START_TEST(listen_port_is_the_number)
+{
+	struct listen_spec s;
+	const char *why;
+
+	ck_assert_int_eq(parse_listen_address("127.0.0.1:0000080", &s, &why),
+	    0);
+	ck_assert_str_eq(s.port, "80");
+	ck_assert_int_eq(parse_listen_address("[::1]:+0000000443", &s, &why),
+	    0);
+	ck_assert_str_eq(s.port, "443");
+	ck_assert_int_eq(parse_listen_address(":010", &s, &why), 0);
+	ck_assert_str_eq(s.port, "10");
+}
+END_TEST
+
 START_TEST(listen_unix)
 {
 	struct listen_spec s;
@@ -145,6 +165,37 @@ START_TEST(listen_rejected)
 }
 END_TEST
 
+/* name N of LISTEN_FDNAMES, as a string */
+static const char *
+fd_name(const char *names, size_t index)
+{
+	static char buf[64];
+	const char *name;
+	size_t len;
+
+	name = parse_fd_name(names, index, &len);
+	ck_assert_uint_lt(len, sizeof(buf));
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* LISTEN_FDNAMES: colon separated; a missing or empty name is "unknown". */
+START_TEST(fd_names_split)
+{
+	ck_assert_str_eq(fd_name("web:admin", 0), "web");
+	ck_assert_str_eq(fd_name("web:admin", 1), "admin");
+	ck_assert_str_eq(fd_name("web:admin", 2), "unknown");
+	ck_assert_str_eq(fd_name("web::admin", 1), "unknown");
+	ck_assert_str_eq(fd_name("web::admin", 2), "admin");
+	ck_assert_str_eq(fd_name(":x", 0), "unknown");
+	ck_assert_str_eq(fd_name("x:", 1), "unknown");
+	ck_assert_str_eq(fd_name("", 0), "unknown");
+	ck_assert_str_eq(fd_name(NULL, 0), "unknown");
+	ck_assert_str_eq(fd_name(NULL, 5), "unknown");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -156,8 +207,10 @@ main(void)
 	tcase_add_test(tc, fd_list_one_and_many);
 	tcase_add_test(tc, fd_list_rejected);
 	tcase_add_test(tc, listen_inet);
+	tcase_add_test(tc, listen_port_is_the_number);
 	tcase_add_test(tc, listen_unix);
 	tcase_add_test(tc, listen_rejected);
+	tcase_add_test(tc, fd_names_split);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -1,0 +1,57 @@
+#ifndef SOCKBRIDGE_PENDING_H
+#define SOCKBRIDGE_PENDING_H
+
+#include <sys/socket.h>
+
+#include <poll.h>
+#include <stddef.h>
+
+#include "proxy_header.h"
+
+/* --proxy-protocol, --proxy-timeout, --proxy-header-max */
+struct pending_options {
+	int		 versions;	/* PROXY_V1, PROXY_V2, or both */
+	size_t		 header_max;	/* bytes */
+	long long	 timeout_ms;
+};
+
+/* A client whose header is still on its way (see pending.c). */
+struct pending_conn {
+	int		 fd;
+	size_t		 listener;	/* the listener it came to */
+	struct sockaddr_storage remote;	/* the socket's peer: the proxy */
+	socklen_t	 remotelen;
+	long long	 until;		/* ms: its header is due */
+	unsigned char	*buf;		/* header_max bytes */
+	size_t		 len;		/* taken from the socket */
+	size_t		 seen;		/* len and the bytes peeked after */
+};
+
+/*
+ * Called once per connection: with the header, or with NULL and the
+ * reason it was refused.  The fd is the callee's from then on; pc->buf
+ * (the first pc->seen bytes the peer sent) only lives during the call.
+ */
+typedef void	(*pending_done_fn)(void *, struct pending_conn *,
+		    const struct proxy_result *, const char *);
+
+struct pending {
+	struct pending_conn *c;
+	int		 n;
+	int		 max;
+	const struct pending_options *opts;
+	pending_done_fn	 done;
+	void		*arg;
+};
+
+void	pending_init(struct pending *, int, const struct pending_options *,
+	    pending_done_fn, void *);
+void	pending_free(struct pending *);
+int	pending_add(struct pending *, int, size_t,
+	    const struct sockaddr_storage *, socklen_t, long long);
+int	pending_pollfds(const struct pending *, struct pollfd *);
+void	pending_events(struct pending *, const struct pollfd *, int,
+	    long long);
+long long pending_next_due(const struct pending *);
+
+#endif
