@@ -123,6 +123,20 @@ pending_events(struct pending *p, const struct pollfd *pfd, int npfd,
 			finish(p, i, NULL, "timeout");
 }
 
+/*
+ * No header may be waited for past until (ms): the drain is over then,
+ * and a late header must not hold the bridge for --proxy-timeout.
+ */
+void
+pending_due_by(struct pending *p, long long until)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->c[i].until > until)
+			p->c[i].until = until;
+}
+
 long long
 pending_next_due(const struct pending *p)
 {
