@@ -11,6 +11,7 @@
 #   BENCH_LIMIT    concurrency limit given to every server that has one (64)
 #   BENCH_SERVERS  servers to run, space separated (all of them)
 #   BENCH_RESULTS  where the table is saved ($BENCH_BIN/results.txt)
+#   BENCH_PROXY    0: leave out the case behind HAProxy (PROXY header)
 # Exit 0 when every connection to every server got the right reply, 1
 # otherwise.  The performance targets are reported, not enforced.
 
@@ -533,8 +534,139 @@ startup_report() {
 measure_memory
 measure_startup
 
+# --- Behind a balancer: the cost of the PROXY header.  One HAProxy in
+# front of two bridges: "haproxy-pp" sends send-proxy-v2 to a bridge with
+# --proxy-protocol, "haproxy" sends nothing to one without; the same load
+# through each in turn, ROUNDS interleaved rounds, and the paired median
+# of their rates (target >= 0.95).  It sets PROXY_REPORT, the lines the
+# report ends with, and adds its failures to STATUS.
+PROXY_REPORT=
+
+proxy_case() {
+	local haproxy fpp fplain bpp bplain hpid line rc round name ok
+	local failed order t0 t1
+
+	[ "${BENCH_PROXY:-1}" != 0 ] || return 0
+	haproxy=$(command -v haproxy || command -v /usr/sbin/haproxy)
+	if [ -z "$haproxy" ]; then
+		PROXY_REPORT="behind HAProxy: skipped: haproxy is not installed"
+		return 0
+	fi
+	fpp=$(free_port) && fplain=$(free_port) || die "no free port"
+	bpp=$(free_port) && bplain=$(free_port) || die "no free port"
+	bg "$SOCKBRIDGE" --listen "127.0.0.1:$bpp" --max-connections "$LIMIT" \
+	    --proxy-protocol -- "$HANDLER" </dev/null >/dev/null \
+	    2>"$T/sb-pp.err"
+	PID[haproxy-pp]=$!
+	bg "$SOCKBRIDGE" --listen "127.0.0.1:$bplain" \
+	    --max-connections "$LIMIT" -- "$HANDLER" </dev/null >/dev/null \
+	    2>"$T/sb-plain.err"
+	PID[haproxy]=$!
+	cat >"$T/haproxy.cfg" <<-EOF
+	global
+	    maxconn 1000
+	defaults
+	    mode tcp
+	    timeout connect 5s
+	    timeout client 10s
+	    timeout server 10s
+	frontend pp
+	    bind 127.0.0.1:$fpp
+	    default_backend pp
+	frontend plain
+	    bind 127.0.0.1:$fplain
+	    default_backend plain
+	backend pp
+	    server s 127.0.0.1:$bpp send-proxy-v2
+	backend plain
+	    server s 127.0.0.1:$bplain
+	EOF
+	bg "$haproxy" -db -f "$T/haproxy.cfg" </dev/null >"$T/haproxy.log" 2>&1
+	hpid=$!
+	PORT[haproxy-pp]=$fpp
+	PORT[haproxy]=$fplain
+	for name in haproxy-pp haproxy; do
+		if ! wait_for 10 tcp_listening "${PORT[$name]}" ||
+		    ! "$CLIENT" -p "${PORT[$name]}" -T 5 -m "$MESSAGE" \
+		    -e "$REPLY" >/dev/null 2>&1; then
+			PROXY_REPORT="behind HAProxy: skipped: $name does not serve"
+			sed 's/^/  /' "$T/haproxy.log" >&2
+			STATUS=1
+			kill -TERM "$hpid" "${PID[haproxy-pp]}" "${PID[haproxy]}"
+			return 0
+		fi
+		FAILED[$name]=0
+	done
+	for round in $(seq "$ROUNDS"); do
+		order="haproxy-pp haproxy"
+		[ $((round % 2)) -eq 0 ] && order="haproxy haproxy-pp"
+		for name in $order; do
+			wait_for 5 handlers_done "${PID[$name]}"
+			t0=$(cpu_ticks "${PID[$name]}")
+			line=$("$CLIENT" -p "${PORT[$name]}" -t "$THREADS" \
+			    -d "$DURATION" -T 10 -m "$MESSAGE" -e "$REPLY" \
+			    2>>"$T/$name.client")
+			rc=$?
+			wait_for 5 handlers_done "${PID[$name]}"
+			t1=$(cpu_ticks "${PID[$name]}")
+			[ -n "$line" ] || line="ok=0 failed=1 (client exit $rc)"
+			printf 'bench: round %d %-24s %s\n' "$round" "$name" \
+			    "$line" >&2
+			ok=$(field ok "$line")
+			failed=$(field failed "$line")
+			[ "$rc" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
+			FAILED[$name]=$((FAILED[$name] + failed))
+			RATE[$name,$round]=$(field rate "$line")
+			RATES[$name]="${RATES[$name]:-} ${RATE[$name,$round]}"
+			P50S[$name]="${P50S[$name]:-} $(field p50_ms "$line")"
+			P99S[$name]="${P99S[$name]:-} $(field p99_ms "$line")"
+			CPUS[$name]="${CPUS[$name]:-} $(awk -v t=$((t1 - t0)) \
+			    -v n=$((ok + failed)) -v hz="$HZ" \
+			    'BEGIN { print (n > 0 ? t * 1e6 / hz / n : 0) }')"
+		done
+	done
+	kill -TERM "$hpid" "${PID[haproxy-pp]}" "${PID[haproxy]}"
+	PROXY_REPORT=$(proxy_report "$haproxy")
+	for name in haproxy-pp haproxy; do
+		[ "${FAILED[$name]}" -eq 0 ] && continue
+		STATUS=1
+		echo "bench: $name: first failures:" >&2
+		head -5 "$T/$name.client" | sed 's/^/  /' >&2
+	done
+}
+
+# proxy_report HAPROXY: the case's lines for the report.
+proxy_report() {
+	local name
+
+	echo "behind HAProxy ($("$1" -v | sed -n '1s/ - .*//p')), the same" \
+	    "load through it to sockbridge:"
+	printf '%-24s %7s %6s %6s %6s %6s  %s\n' path conn/s p50_ms p99_ms \
+	    cpu_us failed "bridge, HAProxy server line"
+	for name in haproxy-pp haproxy; do
+		printf '%-24s %7.0f %6.2f %6.2f %6.0f %6d  %s\n' "$name" \
+		    "$(median ${RATES[$name]})" "$(median ${P50S[$name]})" \
+		    "$(median ${P99S[$name]})" "$(median ${CPUS[$name]})" \
+		    "${FAILED[$name]}" \
+		    "$([ $name = haproxy-pp ] &&
+		    echo "--proxy-protocol, send-proxy-v2" || echo "plain")"
+	done
+	target "conn/s with the PROXY header / without (HAProxy in front of both):" \
+	    "$(paired haproxy-pp haproxy)" '>=' 0.95
+	echo "CPU per connection of the bridge and its handlers, with / without:" \
+	    "$(ratio "$(median ${CPUS[haproxy-pp]})" \
+	    "$(median ${CPUS[haproxy]})") (lower is better; not a target)"
+}
+
+proxy_case
+
 mkdir -p "$(dirname "$RESULTS")"
-{ report; memory_report; startup_report; } | tee "$RESULTS"
+{
+	report
+	memory_report
+	startup_report
+	[ -z "$PROXY_REPORT" ] || printf '\n%s\n' "$PROXY_REPORT"
+} | tee "$RESULTS"
 echo "bench: saved in $RESULTS" >&2
 
 for name in $RUN; do

@@ -61,7 +61,10 @@ pending_free(struct pending *p)
 /*
  * Wait for the header of the client on fd (accepted on listener from
  * remote).  Returns 0, or -1 when there is no room or memory: the fd is
- * still the caller's then.
+ * still the caller's then.  What has already come is read at once: a
+ * balancer sends its header with the connection, so most headers are
+ * whole by the time they are accepted, and done is called before this
+ * returns, without a trip through the poll.
  */
 int
 pending_add(struct pending *p, int fd, size_t listener,
@@ -69,6 +72,9 @@ pending_add(struct pending *p, int fd, size_t listener,
     long long now)
 {
 	struct pending_conn *pc;
+	struct proxy_result result;
+	const char *reason;
+	int rv;
 
 	if (p->n >= p->max)
 		return -1;
@@ -82,6 +88,8 @@ pending_add(struct pending *p, int fd, size_t listener,
 	pc->remotelen = remotelen;
 	pc->until = now + p->opts->timeout_ms;
 	p->n++;
+	if ((rv = step(p, pc, &result, &reason)) != 0)
+		finish(p, p->n - 1, rv > 0 ? &result : NULL, reason);
 	return 0;
 }
 
@@ -121,6 +129,20 @@ pending_events(struct pending *p, const struct pollfd *pfd, int npfd,
 	for (i = p->n - 1; i >= 0; i--)
 		if (now >= p->c[i].until)
 			finish(p, i, NULL, "timeout");
+}
+
+/*
+ * No header may be waited for past until (ms): the drain is over then,
+ * and a late header must not hold the bridge for --proxy-timeout.
+ */
+void
+pending_due_by(struct pending *p, long long until)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->c[i].until > until)
+			p->c[i].until = until;
 }
 
 long long

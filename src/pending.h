@@ -52,6 +52,7 @@ int	pending_add(struct pending *, int, size_t,
 int	pending_pollfds(const struct pending *, struct pollfd *);
 void	pending_events(struct pending *, const struct pollfd *, int,
 	    long long);
+void	pending_due_by(struct pending *, long long);
 long long pending_next_due(const struct pending *);
 
 #endif

@@ -336,7 +336,8 @@ clients_waiting(struct server *sv)
 
 /*
  * SIGTERM or SIGINT: the first starts the drain, a second ends its wait;
- * when the wait is over, the handlers still running are cut off.
+ * when the wait is over, the handlers still running are cut off.  No
+ * PROXY header is waited for past the drain's end.
  */
 static void
 handle_stop(struct server *sv, long long now)
@@ -350,6 +351,8 @@ handle_stop(struct server *sv, long long now)
 			sv->drain_until = now;
 		sv->stops_seen = requests;
 	}
+	if (sv->drain_until != 0)
+		pending_due_by(&sv->pending, sv->drain_until);
 	if (sv->drain_until == 0 || now < sv->drain_until || sv->cut_off ||
 	    sv->children.n == 0)
 		return;

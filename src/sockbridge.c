@@ -292,6 +292,8 @@ main(int argc, char *argv[])
 	status = serve(&sopts, &ls, &env, &handoff);
 	admission_free(&admission);
 	free(sopts.admit.rules);
+	if (sopts.proxy_from != NULL)
+		rules_free(sopts.proxy_from);
 	listeners_remove_files(&ls);
 	handoff_free(&handoff);
 	env_free(&env);

@@ -26,8 +26,14 @@
  *	Writes to stdout one line "nodelay=N keepalive=N": TCP_NODELAY and
  *	SO_KEEPALIVE of fd 0 (getsockopt), "-" for an option fd 0 does not
  *	have (TCP_NODELAY on a unix socket).
+ *
+ * probe --rcvopts
+ *	Writes to stdout one line "rcvlowat=N rcvtimeo=MS sndtimeo=MS
+ *	nonblock=yes|no": what fd 0 would make a reading handler wait for
+ *	(SO_RCVLOWAT, SO_RCVTIMEO, SO_SNDTIMEO in milliseconds, O_NONBLOCK).
  */
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -49,6 +55,8 @@ static int	make(const char *, const char *);
 static void	report(void);
 static const char *sockopt(int, int);
 static int	sockopts(void);
+static int	rcvopts(void);
+static long	timeo_ms(int);
 static __attribute__((noreturn)) void usage(void);
 
 static void
@@ -56,7 +64,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: probe\n"
 	    "       probe --make KIND FD [ADDRESS] -- command [arg ...]\n"
-	    "       probe --sockopts\n");
+	    "       probe --sockopts\n"
+	    "       probe --rcvopts\n");
 	exit(2);
 }
 
@@ -239,6 +248,8 @@ main(int argc, char *argv[])
 	}
 	if (argc == 2 && strcmp(argv[1], "--sockopts") == 0)
 		return sockopts();
+	if (argc == 2 && strcmp(argv[1], "--rcvopts") == 0)
+		return rcvopts();
 	if (argc < 6 || strcmp(argv[1], "--make") != 0)
 		usage();
 	kind = argv[2];
@@ -279,6 +290,36 @@ sockopts(void)
 {
 	printf("nodelay=%s", sockopt(IPPROTO_TCP, TCP_NODELAY));
 	printf(" keepalive=%s\n", sockopt(SOL_SOCKET, SO_KEEPALIVE));
+	if (fflush(stdout) == EOF)
+		err(1, "stdout");
+	return 0;
+}
+
+/* SO_RCVTIMEO or SO_SNDTIMEO of fd 0 in milliseconds, -1 if unknown. */
+static long
+timeo_ms(int name)
+{
+	struct timeval tv;
+	socklen_t len = sizeof(tv);
+
+	if (getsockopt(0, SOL_SOCKET, name, &tv, &len) == -1)
+		return -1;
+	return tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static int
+rcvopts(void)
+{
+	socklen_t len;
+	int lowat = -1, flags;
+
+	len = sizeof(lowat);
+	if (getsockopt(0, SOL_SOCKET, SO_RCVLOWAT, &lowat, &len) == -1)
+		lowat = -1;
+	flags = fcntl(0, F_GETFL);
+	printf("rcvlowat=%d rcvtimeo=%ld sndtimeo=%ld nonblock=%s\n", lowat,
+	    timeo_ms(SO_RCVTIMEO), timeo_ms(SO_SNDTIMEO),
+	    flags == -1 ? "closed" : flags & O_NONBLOCK ? "yes" : "no");
 	if (fflush(stdout) == EOF)
 		err(1, "stdout");
 	return 0;
