@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,8 @@
 static __dead void usage(FILE *, int);
 static size_t	read_message(char *, size_t, long long);
 static void	write_all(int, const char *, size_t);
+static __dead void die(int, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 
 static const struct option longopts[] = {
 	{ "help",	no_argument,		NULL, 'h' },
@@ -46,11 +49,6 @@ main(int argc, char *argv[])
 	size_t len, plen;
 	int ch;
 
-	/*
-	 * Our stderr is usually the bridge's log, shared with other
-	 * writers: line buffering makes each err(3) line one write(2).
-	 */
-	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
@@ -75,7 +73,7 @@ main(int argc, char *argv[])
 	/* one write, so the answer leaves in one piece */
 	plen = strlen(prefix);
 	if ((reply = malloc(plen + len)) == NULL)
-		err(1, NULL);
+		die(1, "%s", strerror(errno));
 	memcpy(reply, prefix, plen);
 	memcpy(reply + plen, message, len);
 	write_all(STDOUT_FILENO, reply, plen + len);
@@ -105,14 +103,14 @@ read_message(char *buf, size_t size, long long timeout)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
-			err(1, "poll");
+			die(1, "poll: %s", strerror(errno));
 		if (n == 0)
 			break;		/* timed out */
 		n = read(STDIN_FILENO, buf + len, size - len);
 		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n == -1)
-			err(1, "read");
+			die(1, "read: %s", strerror(errno));
 		if (n == 0)
 			return len;	/* end of input */
 		if ((nl = memchr(buf + len, '\n', n)) != NULL)
@@ -120,7 +118,7 @@ read_message(char *buf, size_t size, long long timeout)
 		len += n;
 	}
 	if (len == 0 && len < size)
-		errx(1, "no message within %lld seconds", timeout);
+		die(1, "no message within %lld seconds", timeout);
 	return len;
 }
 
@@ -133,7 +131,7 @@ write_all(int fd, const char *buf, size_t len)
 		if ((n = write(fd, buf, len)) == -1) {
 			if (errno == EINTR)
 				continue;
-			err(1, "write");
+			die(1, "write: %s", strerror(errno));
 		}
 		buf += n;
 		len -= n;
@@ -145,5 +143,29 @@ usage(FILE *out, int status)
 {
 	fprintf(out, "usage: sockbridge-echo [--prefix TEXT] "
 	    "[--timeout SECONDS]\n");
+	exit(status);
+}
+
+/*
+ * err(3) for what happens while serving: our stderr is usually the
+ * bridge's log, shared with other writers, and stdio may write a line in
+ * pieces that their lines cut into; this line leaves in one write(2).
+ */
+static void
+die(int status, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int len;
+
+	len = snprintf(line, sizeof(line), "sockbridge-echo: ");
+	va_start(ap, fmt);
+	len += vsnprintf(line + len, sizeof(line) - len - 1, fmt, ap);
+	va_end(ap);
+	if (len > (int)sizeof(line) - 2)
+		len = sizeof(line) - 2;
+	line[len++] = '\n';
+	if (write(STDERR_FILENO, line, len) == -1)
+		_exit(status);		/* nowhere left to say so */
 	exit(status);
 }
