@@ -10,6 +10,30 @@
 
 set -u
 
+# The PATH every test relies on: the system's own directories, whatever the
+# caller had (root's PATH kept by sudo or a build daemon may name
+# directories another user cannot search, and execvp then says EACCES where
+# the tests expect ENOENT).
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+
+# TEST_TIMEOUT_SCALE (a whole number, default 1): every fail-safe upper
+# bound of a test is multiplied by it; .ci/run raises it under the
+# sanitizers and under load.  Lower bounds (never before its time) are
+# never scaled.  A load average lags and does not see a CPU quota, so the
+# scale is given, never guessed.
+case ${TEST_TIMEOUT_SCALE:-1} in
+'' | *[!0-9]* | 0) TEST_TIMEOUT_SCALE=1 ;;
+esac
+TEST_TIMEOUT_SCALE=${TEST_TIMEOUT_SCALE:-1}
+export TEST_TIMEOUT_SCALE
+
+# scaled SECONDS: SECONDS times TEST_TIMEOUT_SCALE, for an upper bound
+# (timeout "$(scaled 10)" nc ..., a client's -T, a deadline).
+scaled() {
+	echo $(($1 * TEST_TIMEOUT_SCALE))
+}
+
 : "${SOCKBRIDGE:?run me through make check}"
 : "${TESTS_BIN:?run me through make check}"
 
@@ -94,11 +118,12 @@ bg() {
 	BG_PIDS="$BG_PIDS $!"
 }
 
-# wait_for SECONDS CMD...: poll until CMD succeeds; fail after SECONDS.
+# wait_for SECONDS CMD...: poll until CMD succeeds; fail after SECONDS
+# (times TEST_TIMEOUT_SCALE: a fail-safe, never the property under test).
 wait_for() {
 	local limit=$1 tries
 	shift
-	tries=$((limit * 20))
+	tries=$((limit * 20 * TEST_TIMEOUT_SCALE))
 	while ! "$@" 2>/dev/null; do
 		tries=$((tries - 1))
 		[ "$tries" -gt 0 ] || return 1
@@ -124,7 +149,7 @@ port_open() {
 
 # ask HOST PORT MESSAGE: send MESSAGE plus a newline, print the reply.
 ask() {
-	printf '%s\n' "$3" | timeout 10 nc -N "$1" "$2"
+	printf '%s\n' "$3" | timeout "$(scaled 10)" nc -N "$1" "$2"
 }
 
 # tcp_listening PORT: true once a socket listens on TCP PORT (any local
