@@ -39,6 +39,7 @@
 #include "closing.h"
 #include "compat.h"
 #include "conn.h"
+#include "gone.h"
 #include "log.h"
 #include "notify.h"
 #include "pending.h"
@@ -71,6 +72,7 @@ struct server {
 	struct admission *admission;	/* may a client have a handler? */
 	struct bucket	 accept_bucket;	/* --max-accept-rate */
 	struct stats	 stats;
+	struct gone_log	 gone_log;	/* when "gone" was last logged */
 	char		 status[256];	/* the last STATUS= sent */
 	long long	 status_at;	/* ms, when it was sent */
 	int		 status_pending;/* changed since, not sent yet */
@@ -136,6 +138,8 @@ static void	describe(int, const struct sockaddr_storage *,
 		    struct conn_info *);
 static void	tune_socket(struct server *, int, int);
 static int	send_line(int, const char *);
+static int	peer_gone(struct server *, int, const struct sockaddr_storage *,
+		    const struct sockaddr_storage *, socklen_t);
 static void	close_without_handler(struct server *, int, const char *);
 static void	refuse(struct server *, int, const struct conn_info *,
 		    const struct decision *);
@@ -474,11 +478,14 @@ accept_client(struct server *sv, size_t n)
 	sv->backoff_until = sv->backoff_ms = 0;
 	sv->accept_error = sv->accept_errors = 0;
 	sv->stats.accepted++;
+	if (len <= sizeof(sa_family_t))	/* an unnamed unix peer */
+		remote.ss_family = AF_UNIX;
+	if (peer_gone(sv, fd, &sv->local[n], &remote, len))
+		return;
+	/* every live client takes its token, whatever becomes of it */
 	if (sv->opts->max_accept_rate.n > 0)
 		bucket_take(&sv->accept_bucket, &sv->opts->max_accept_rate,
 		    now_ms());
-	if (len <= sizeof(sa_family_t))	/* an unnamed unix peer */
-		remote.ss_family = AF_UNIX;
 	tune_socket(sv, fd, remote.ss_family);
 	if (needs_header(sv, &remote)) {
 		if (pending_add(&sv->pending, fd, n, &remote, len,
@@ -523,6 +530,11 @@ on_header(void *arg, struct pending_conn *pc, const struct proxy_result *hdr,
 		header_refused(sv, pc, reason);
 		return;
 	}
+	/* a health check that sent its header and reset */
+	if (peer_gone(sv, pc->fd, &sv->local[pc->listener],
+	    hdr->local ? &pc->remote : &hdr->src,
+	    hdr->local ? pc->remotelen : sizeof(hdr->src)))
+		return;
 	memset(&a, 0, sizeof(a));
 	a.fd = pc->fd;
 	a.via = &pc->remote;
@@ -714,6 +726,38 @@ send_line(int fd, const char *line)
 {
 	return line == NULL ||
 	    send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT) >= 0;
+}
+
+/*
+ * Is the client already gone, with nothing left to read (gone.c)?  Then
+ * its connection is closed at once: no handler, no banner, no refusal,
+ * no rate token, no per-source count; a plain close, as nobody is there
+ * to read a line.  The log says so at most every GONE_LOG_MS, with the
+ * count since the line before.  With --once, the bridge is done.
+ */
+static int
+peer_gone(struct server *sv, int fd, const struct sockaddr_storage *local,
+    const struct sockaddr_storage *remote, socklen_t remotelen)
+{
+	struct conn_info ci;
+	char peer[CONN_TEXT_SIZE];
+	unsigned long n;
+
+	if (!gone_now(fd))
+		return 0;
+	sv->stats.gone++;
+	n = gone_note(&sv->gone_log, now_ms());
+	if (n > 0 && log_verbose()) {
+		describe(fd, local, remote, remotelen, &ci);
+		conn_peer_text(&ci, peer, sizeof(peer));
+		log_info("gone remote=%s gone=%lu", peer, n);
+	}
+	close(fd);
+	if (sv->opts->once) {
+		listeners_remove_files(sv->ls);
+		exit(0);
+	}
+	return 1;
 }
 
 /*

@@ -15,11 +15,11 @@ stats_line(const struct stats *st, long long now, char *buf, size_t size)
 {
 	snprintf(buf, size, "stats uptime=%lld accepted=%llu handlers=%d/%d "
 	    "ok=%llu failed=%llu refused=%llu denied=%llu rate-limited=%llu "
-	    "spawn-errors=%llu timeouts=%llu proxy-errors=%llu",
+	    "spawn-errors=%llu timeouts=%llu proxy-errors=%llu gone=%llu",
 	    (now - st->started) / 1000, st->accepted, st->running,
 	    st->max_running, st->ended_ok, st->ended_failed, st->refused,
 	    st->denied, st->rate_limited, st->spawn_errors, st->timeouts,
-	    st->proxy_errors);
+	    st->proxy_errors, st->gone);
 }
 
 /* For `systemctl status`: what a person wants to see at a glance. */
@@ -27,7 +27,7 @@ void
 stats_status(const struct stats *st, char *buf, size_t size)
 {
 	snprintf(buf, size, "STATUS=%d/%d handlers, %llu accepted, %llu "
-	    "refused, %llu denied, %llu rate-limited", st->running,
+	    "refused, %llu denied, %llu rate-limited, %llu gone", st->running,
 	    st->max_running, st->accepted, st->refused, st->denied,
-	    st->rate_limited);
+	    st->rate_limited, st->gone);
 }

@@ -15,6 +15,7 @@ struct stats {
 	unsigned long long	spawn_errors;
 	unsigned long long	timeouts;
 	unsigned long long	proxy_errors;	/* bad or missing PROXY headers */
+	unsigned long long	gone;		/* peer gone before anything */
 	int			running;	/* handlers now */
 	int			max_running;	/* --max-connections */
 };
