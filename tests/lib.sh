@@ -337,9 +337,10 @@ nfds() {
 }
 
 # log_errors FILE: the lines of a bridge's stderr log that are not its
-# routine info lines (start, end, refused, drain), i.e. errors and warnings.
+# routine info lines (start, end, refused, drain, gone), i.e. errors and
+# warnings.
 log_errors() {
-	grep -v '^sockbridge: \(start\|end\|refused\|drain\) ' "$1"
+	grep -v '^sockbridge: \(start\|end\|refused\|drain\|gone\) ' "$1"
 }
 
 # nchildren_is PID OP N: [ "$(nchildren PID)" OP N ], counted afresh at each
