@@ -12,6 +12,8 @@
 #   BENCH_SERVERS  servers to run, space separated (all of them)
 #   BENCH_RESULTS  where the table is saved ($BENCH_BIN/results.txt)
 #   BENCH_PROXY    0: leave out the case behind HAProxy (PROXY header)
+#   BENCH_DEAD     dead connections per round of the drain case (2000;
+#                  0: leave it out)
 # Exit 0 when every connection to every server got the right reply, 1
 # otherwise.  The performance targets are reported, not enforced.
 
@@ -658,7 +660,97 @@ proxy_report() {
 	    "$(median ${CPUS[haproxy]})") (lower is better; not a target)"
 }
 
+# --- Dead connections: how fast the bridge drains a queue of clients that
+# connected and reset (tests/hostile -k reset) while it was stopped, and
+# then one live client queued behind them.  A round: SIGSTOP, the dead
+# ones, the live one, all queued (ss); SIGCONT, and the time until the
+# live client has its reply.  The median of ROUNDS rounds, beside the
+# plain connection rate.  It sets DEAD_REPORT and adds failures to STATUS.
+DEAD_REPORT=
+DEAD=${BENCH_DEAD:-2000}
+
+# listen_queue PORT: connections waiting in the accept queue of PORT.
+listen_queue() {
+	ss -Hltn "sport = :$1" | awk '{ for (i = 1; i < NF; i++)
+	    if ($i == "LISTEN") n += $(i + 1) } END { print n + 0 }'
+}
+
+queue_is() {
+	[ "$(listen_queue "$1")" -eq "$2" ]
+}
+
+dead_case() {
+	local port spid round t0 t1 cpid line rates= cpus= c0 c1 gone
+	local failed=0 per
+
+	[ "$DEAD" != 0 ] || return 0
+	case $DEAD in
+	*[!0-9]*) die "BENCH_DEAD=$DEAD: not a number" ;;
+	esac
+	if ! command -v ss >/dev/null; then
+		DEAD_REPORT="dead connections: skipped: ss is not installed"
+		return 0
+	fi
+	[ "$DEAD" -lt "$(cat /proc/sys/net/core/somaxconn)" ] ||
+	    die "BENCH_DEAD=$DEAD: not below net.core.somaxconn"
+	per=$(((DEAD + THREADS - 1) / THREADS))
+	bg "$SOCKBRIDGE" --listen 127.0.0.1:0 --print-address \
+	    --backlog "$((per * THREADS + 1))" --max-connections "$LIMIT" \
+	    -- "$HANDLER" </dev/null >"$T/dead.out" 2>"$T/dead.err"
+	spid=$!
+	wait_for 10 has_lines "$T/dead.out" 1 || die "dead: no address"
+	port=$(sed -n '1s/.*://p' "$T/dead.out")
+	for round in $(seq "$ROUNDS"); do
+		wait_for 5 handlers_done "$spid"
+		kill -STOP "$spid"
+		"$TESTS_BIN/hostile" -p "$port" -k reset -t "$THREADS" \
+		    -n "$per" >/dev/null 2>>"$T/dead.client"
+		"$CLIENT" -p "$port" -T 60 -m "$MESSAGE" -e "$REPLY" \
+		    >/dev/null 2>>"$T/dead.client" &
+		cpid=$!
+		if ! wait_for 10 queue_is "$port" $((per * THREADS + 1)); then
+			echo "bench: dead: only $(listen_queue "$port") queued" >&2
+			failed=$((failed + 1))
+		fi
+		c0=$(cpu_ticks "$spid")
+		t0=${EPOCHREALTIME/./}
+		kill -CONT "$spid"
+		wait "$cpid" || failed=$((failed + 1))
+		t1=${EPOCHREALTIME/./}
+		wait_for 5 handlers_done "$spid"
+		c1=$(cpu_ticks "$spid")
+		rates="$rates $(awk -v n=$((per * THREADS)) -v us=$((t1 - t0)) \
+		    'BEGIN { printf "%.0f", n * 1e6 / us }')"
+		cpus="$cpus $(awk -v n=$((per * THREADS)) -v t=$((c1 - c0)) \
+		    -v hz="$HZ" 'BEGIN { print t * 1e6 / hz / n }')"
+		printf 'bench: round %d %-24s drained %d in %d ms\n' "$round" \
+		    dead $((per * THREADS)) $(((t1 - t0) / 1000)) >&2
+	done
+	kill -USR1 "$spid"
+	wait_for 5 grep -q '^sockbridge: stats ' "$T/dead.err"
+	gone=$(grep '^sockbridge: stats ' "$T/dead.err" | tail -n 1 |
+	    sed -n 's/.* gone=\([0-9]*\).*/\1/p')
+	kill -TERM "$spid"
+	[ "$failed" -eq 0 ] || STATUS=1
+	DEAD_REPORT=$(
+	echo "dead connections: $((per * THREADS)) clients that connected" \
+	    "and reset (tests/hostile -k reset) while the bridge was stopped," \
+	    "then one live client behind them; time from SIGCONT to its reply," \
+	    "medians of $ROUNDS rounds"
+	printf '%-34s %8s %7s %6s\n' "" conn/s cpu_us failed
+	printf '%-34s %8.0f %7.0f %6d\n' "dead connections drained" \
+	    "$(median $rates)" "$(median $cpus)" "$failed"
+	[ -n "${RATES[sockbridge]:-}" ] &&
+	    printf '%-34s %8.0f %7.0f\n' "plain connections (table above)" \
+	    "$(median ${RATES[sockbridge]})" "$(median ${CPUS[sockbridge]})"
+	echo "counted gone by the bridge: ${gone:-none} of" \
+	    "$((per * THREADS * ROUNDS)) (none: a bridge without the count;" \
+	    "the rest got a handler each)"
+	)
+}
+
 proxy_case
+dead_case
 
 mkdir -p "$(dirname "$RESULTS")"
 {
@@ -666,6 +758,7 @@ mkdir -p "$(dirname "$RESULTS")"
 	memory_report
 	startup_report
 	[ -z "$PROXY_REPORT" ] || printf '\n%s\n' "$PROXY_REPORT"
+	[ -z "$DEAD_REPORT" ] || printf '\n%s\n' "$DEAD_REPORT"
 } | tee "$RESULTS"
 echo "bench: saved in $RESULTS" >&2
 
