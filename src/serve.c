@@ -12,7 +12,8 @@
  *
  * The handler table is never overfilled: the limit is checked before each
  * accept, however many listeners one wake-up finds ready.  Connections
- * that get no handler leave through closing.c.
+ * that get no handler leave through closing.c, but for those whose
+ * client is already gone (gone.c): nobody is there, they are closed.
  */
 #include "config.h"
 
