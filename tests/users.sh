@@ -103,7 +103,7 @@ as_user() {
 UNSHARE_M=
 WHY_NOT=
 mount_ns_usable() {
-	local f before after leaked=
+	local f before after leaked= lock
 	[ -n "$UNSHARE_M" ] && return 0
 	if unshare -m true 2>/dev/null; then
 		UNSHARE_M='unshare -m'
@@ -123,23 +123,30 @@ mount_ns_usable() {
 		WHY_NOT="no mount namespace (unshare -m: $(unshare -m true 2>&1))"
 		return 1
 	fi
+	# One test at a time probes (make -j): /etc held with flock(1).
+	exec {lock}</etc && flock "$lock" || {
+		WHY_NOT="cannot lock /etc for the mount probe"
+		return 1
+	}
 	for f in "$@"; do
-		before=$(stat -c %d:%i "$f")
+		before=$(stat -L -c %d:%i "$f")
 		cp "$f" "$T/probe" &&
 		    unshare -m --propagation unchanged \
 		    mount --bind "$T/probe" "$f" 2>/dev/null || {
 			WHY_NOT="cannot bind-mount over $f in a mount namespace"
-			return 1
+			break
 		}
-		after=$(stat -c %d:%i "$f")
+		after=$(stat -L -c %d:%i "$f")
 		if [ "$before" != "$after" ]; then
 			# It came back: undo it here, where it leaked.
 			umount "$f"
 			leaked=$f
 		fi
 	done
+	exec {lock}<&-
+	[ -z "$WHY_NOT" ] || return 1
 	if [ -n "$leaked" ]; then
-		WHY_NOT="mounts of a mount namespace come back here (/ is shared and no mount point: a chroot)"
+		WHY_NOT="a mount in a mount namespace comes back here, over $leaked (a shared mount that is no mount point here: a chroot?)"
 		return 1
 	fi
 	UNSHARE_M='unshare -m --propagation unchanged'
