@@ -78,6 +78,7 @@ START_TEST(longest_status)
 
 	memset(&st, 0, sizeof(st));
 	st.accepted = st.refused = st.denied = st.rate_limited = ULLONG_MAX;
+	st.gone = ULLONG_MAX;
 	st.running = st.max_running = 100000;
 	stats_status(&st, status, sizeof(status));
 	ck_assert_uint_lt(strlen(status), sizeof(status) - 1);
