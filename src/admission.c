@@ -21,23 +21,39 @@
 #include "admission.h"
 #include "compat.h"
 
-static struct rules *build_rules(const struct admission *, char *, size_t);
+static struct rules *build_rules(const struct admission_options *, char *,
+		    size_t);
 
 /*
- * Set up from the options; exits 100 with "sockbridge: ..." when a rule
- * or the rules file is wrong, as every bad option does.
+ * Set up from the options alone, building the rules table from them;
+ * exits 100 with "sockbridge: ..." when a rule or the rules file is
+ * wrong, as every bad option does.  sockbridge itself has options.c
+ * build the table, in command-line order, and calls admission_use.
  */
 void
 admission_init(struct admission *ad, const struct admission_options *opts)
 {
+	struct rules *rules = NULL;
 	char why[1024];
 
-	memset(ad, 0, sizeof(*ad));
-	ad->opts = opts;
 	if (opts->nrules > 0 || opts->rules_file != NULL) {
-		if ((ad->rules = build_rules(ad, why, sizeof(why))) == NULL)
+		if ((rules = build_rules(opts, why, sizeof(why))) == NULL)
 			errx(EXIT_MISUSE, "%s", why);
 	}
+	admission_use(ad, opts, rules);
+}
+
+/*
+ * Set up with the rules table built from opts already (NULL: no rules),
+ * which ad owns from now on: a reload replaces it, admission_free frees it.
+ */
+void
+admission_use(struct admission *ad, const struct admission_options *opts,
+    struct rules *rules)
+{
+	memset(ad, 0, sizeof(*ad));
+	ad->opts = opts;
+	ad->rules = rules;
 	if (opts->rate_per_source.n > 0 &&
 	    (ad->rates = ratelimit_new(&opts->rate_per_source,
 	    RATELIMIT_DEFAULT_SIZE)) == NULL)
@@ -72,7 +88,7 @@ admission_reload(struct admission *ad, char *why, size_t whylen)
 {
 	struct rules *fresh;
 
-	if ((fresh = build_rules(ad, why, whylen)) == NULL)
+	if ((fresh = build_rules(ad->opts, why, whylen)) == NULL)
 		return -1;
 	if (ad->rules != NULL)
 		rules_free(ad->rules);
@@ -82,9 +98,8 @@ admission_reload(struct admission *ad, char *why, size_t whylen)
 
 /* The command-line rules, then the file's, in one new table; or NULL. */
 static struct rules *
-build_rules(const struct admission *ad, char *why, size_t whylen)
+build_rules(const struct admission_options *o, char *why, size_t whylen)
 {
-	const struct admission_options *o = ad->opts;
 	struct rules *r;
 	char reason[512];
 	size_t i;

@@ -44,6 +44,8 @@ struct decision {
 };
 
 void	admission_init(struct admission *, const struct admission_options *);
+void	admission_use(struct admission *, const struct admission_options *,
+	    struct rules *);
 void	admission_free(struct admission *);
 int	admission_reload(struct admission *, char *, size_t);
 int	admission_tracks_sources(const struct admission *);
