@@ -27,7 +27,8 @@ static const char *const upstart_event_vars[] = {
 
 static int	named_in(const char *, const char *const *);
 static int	same_name(const char *, const char *);
-static int	set_by(const char *, char *const *, size_t);
+static size_t	last_of_each(char **, size_t);
+static void	put(char **, size_t *, char *);
 
 /* Copy environ without the removed names; strip_upstart adds upstart's. */
 void
@@ -53,6 +54,7 @@ env_init(struct env *env, char *const *environ, int strip_upstart)
 			continue;
 		env->vars[env->nbase++] = environ[i];
 	}
+	env->nbase = last_of_each(env->vars, env->nbase);
 	env->vars[env->nbase] = NULL;
 }
 
@@ -70,8 +72,10 @@ env_for_conn(struct env *env, const struct conn_info *ci)
 
 /*
  * As env_for_conn, plus extra NAME=VALUE entries (TCPCONNNUM, an access
- * rule's variables), which replace any base entry of the same name.
- * Valid while ci, extra and env live.
+ * rule's variables, a PROXY header's).  No name is ever there twice: a
+ * later entry replaces an earlier one of the same name, in this order:
+ * the base, the client's variables, then extra in its order.  Valid while
+ * ci, extra and env live.
  */
 char **
 env_for_conn_with(struct env *env, const struct conn_info *ci,
@@ -90,12 +94,11 @@ env_for_conn_with(struct env *env, const struct conn_info *ci,
 		env->outcap = need;
 	}
 	for (i = 0; i < env->nbase; i++)
-		if (!set_by(env->vars[i], extra, nextra))
-			env->out[n++] = env->vars[i];
+		env->out[n++] = env->vars[i];
 	for (i = 0; i < (size_t)ci->nvars; i++)
-		env->out[n++] = (char *)ci->vars[i];
+		put(env->out, &n, (char *)ci->vars[i]);
 	for (i = 0; i < nextra; i++)
-		env->out[n++] = extra[i];
+		put(env->out, &n, extra[i]);
 	env->out[n] = NULL;
 	return env->out;
 }
@@ -109,16 +112,39 @@ env_free(struct env *env)
 	env->outcap = 0;
 }
 
-/* Does one of the entries set the variable of entry? */
-static int
-set_by(const char *entry, char *const *entries, size_t n)
+/*
+ * Keep the last entry of each name among vars[0..n), in their order, and
+ * return how many are left: an environment that names a variable twice
+ * is read one way by getenv(3) (the first) and another by the shells (the
+ * last), so a handler sees it once, as a shell would.
+ */
+static size_t
+last_of_each(char **vars, size_t n)
+{
+	size_t i, j, kept = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = i + 1; j < n; j++)
+			if (same_name(vars[i], vars[j]))
+				break;
+		if (j == n)
+			vars[kept++] = vars[i];
+	}
+	return kept;
+}
+
+/* Add entry to out[0..*n), in the place of an entry of the same name. */
+static void
+put(char **out, size_t *n, char *entry)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (same_name(entry, entries[i]))
-			return 1;
-	return 0;
+	for (i = 0; i < *n; i++)
+		if (same_name(out[i], entry)) {
+			out[i] = entry;
+			return;
+		}
+	out[(*n)++] = entry;
 }
 
 /* Do "NAME=..." and "NAME=..." name the same variable? */

@@ -17,9 +17,21 @@
  * RATELIMIT_WINDOW slots after its SipHash under a key drawn at start, so
  * clients cannot aim at one window.  A new source takes an empty slot, or
  * else one whose entry carries no state (a full bucket, nothing left to
- * log), or else the least recently seen entry, which is then forgotten:
- * counted as an eviction, and that source starts again with a full
- * bucket.  The table never refuses a source for lack of room.
+ * log), or else the least recently seen entry of a source that is not
+ * over its rate, or else the least recently seen entry of all: that
+ * source is forgotten, counted as an eviction, and starts again with a
+ * full bucket.  The table never refuses a source for lack of room.
+ *
+ * Why the sources over their rate go last: a flood of new sources, each
+ * within its rate, would otherwise wash a source that keeps coming too
+ * fast out of the table whenever it came less often than the table's
+ * lifetime (4096 entries at 300 new sources a second: 14 s), and it came
+ * back with a full bucket.  Now only sources over their rate themselves,
+ * filling its whole window and seen more recently, can push it out.  Not
+ * before its first refusal, though: a source that only spent its bucket
+ * is like any other, and may be forgotten before it comes back (the
+ * manual states that bound).  To remember every spent bucket of a flood
+ * would take memory in proportion to it: what a fixed table rules out.
  */
 #include "config.h"
 
@@ -40,10 +52,13 @@
 #define NEVER		LLONG_MIN
 #define NSPACES		3		/* IPv4, IPv6, unix */
 
+#define RL_USED		0x1		/* the entry holds a source */
+#define RL_REFUSED	0x2		/* its last attempt was refused */
+
 /* RATELIMIT_ENTRY_BYTES: 8 + 4 + 4 + 8 + 16, no padding on LP64 or ILP32. */
 struct rl_entry {
 	unsigned char	key[8];
-	uint32_t	used;
+	uint32_t	flags;		/* RL_USED, RL_REFUSED */
 	uint32_t	pending;	/* refused, not yet in a log line */
 	long long	logged;		/* ms of the last line, or NEVER */
 	struct bucket	b;		/* b.last: when last seen */
@@ -69,6 +84,9 @@ static long long owed(const struct bucket *, const struct rate *,
 		    long long);
 static struct rl_entry *lookup(struct ratelimit *, int,
 		    const unsigned char *, long long);
+static int	over_rate(const struct rl_entry *, const struct rate *,
+		    long long);
+static struct rl_entry *older(struct rl_entry *, struct rl_entry *);
 
 /*
  * "N/SECONDS", as --rate-per-source and --max-accept-rate take it:
@@ -244,8 +262,10 @@ ratelimit_check(struct ratelimit *rl, const struct source *src,
 	memset(v, 0, sizeof(*v));
 	if (e->b.debt <= rate->n * rate->ms - rate->ms) {
 		e->b.debt += rate->ms;
+		e->flags &= ~RL_REFUSED;
 		v->allow = 1;
 	} else {
+		e->flags |= RL_REFUSED;
 		/* the refused attempt is owed too, up to a full bucket */
 		e->b.debt = rate->n * rate->ms;
 		if (e->pending < UINT32_MAX)
@@ -269,12 +289,13 @@ static struct rl_entry *
 lookup(struct ratelimit *rl, int s, const unsigned char *key, long long now)
 {
 	struct rl_entry *e, *idle = NULL, *oldest = NULL;
+	struct rl_entry *oldest_within = NULL;	/* of a source within rate */
 	size_t start, i;
 
 	start = siphash24(rl->hashkey, key, 8) % rl->size;
 	for (i = 0; i < rl->window; i++) {
 		e = &rl->space[s][(start + i) % rl->size];
-		if (!e->used) {
+		if (!(e->flags & RL_USED)) {
 			rl->used[s]++;
 			goto fresh;
 		}
@@ -283,20 +304,40 @@ lookup(struct ratelimit *rl, int s, const unsigned char *key, long long now)
 		if (idle == NULL && e->pending == 0 &&
 		    owed(&e->b, &rl->rate, now) == 0)
 			idle = e;
-		if (oldest == NULL || e->b.last < oldest->b.last)
-			oldest = e;
+		if (!over_rate(e, &rl->rate, now))
+			oldest_within = older(oldest_within, e);
+		oldest = older(oldest, e);
 	}
 	if ((e = idle) == NULL) {
-		e = oldest;
+		e = oldest_within != NULL ? oldest_within : oldest;
 		rl->evictions++;
 	}
 fresh:
 	memcpy(e->key, key, sizeof(e->key));
-	e->used = 1;
+	e->flags = RL_USED;
 	e->pending = 0;
 	e->logged = NEVER;
 	bucket_init(&e->b, now);
 	return e;
+}
+
+/*
+ * Is the source of e over its rate: refused at its last attempt, and it
+ * would be again now?  Not one that only spent its bucket (with N = 1, a
+ * single connection does), nor one that has slowed down since.
+ */
+static int
+over_rate(const struct rl_entry *e, const struct rate *rate, long long now)
+{
+	return (e->flags & RL_REFUSED) &&
+	    owed(&e->b, rate, now) > rate->n * rate->ms - rate->ms;
+}
+
+/* The one of a (NULL: none yet) and b seen less recently. */
+static struct rl_entry *
+older(struct rl_entry *a, struct rl_entry *b)
+{
+	return a == NULL || b->b.last < a->b.last ? b : a;
 }
 
 /* How many sources the table holds now, over all three spaces. */

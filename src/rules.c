@@ -27,6 +27,7 @@
 
 #include "cidr.h"
 #include "conn.h"
+#include "proxied.h"
 #include "rules.h"
 
 /* Longest a word from the file may be when quoted in an error. */
@@ -67,6 +68,7 @@ static int	parse_env(char **, size_t, char **, char *, size_t);
 static int	read_line(FILE *, char *, size_t, const char **);
 static int	valid_name(const char *, size_t);
 static int	set_by_bridge(const char *, size_t);
+static int	named(const char *const *, const char *, size_t);
 static void	quote(char *, size_t, const char *);
 
 /* An empty table, or NULL when out of memory. */
@@ -451,15 +453,24 @@ valid_name(const char *s, size_t len)
 	return 1;
 }
 
-/* A rule must not pass off its own value as the client's address. */
+/*
+ * A rule must not pass off its own value as the client's address, nor as
+ * what its balancer's PROXY header said: the handler would get the name
+ * twice, and which value it sees would depend on how it reads it.
+ */
 static int
 set_by_bridge(const char *name, size_t len)
 {
-	int i;
+	return named(conn_var_names, name, len) ||
+	    named(proxied_var_names, name, len);
+}
 
-	for (i = 0; conn_var_names[i] != NULL; i++)
-		if (strlen(conn_var_names[i]) == len &&
-		    strncmp(conn_var_names[i], name, len) == 0)
+/* Is the name of len bytes at name one of names? */
+static int
+named(const char *const *names, const char *name, size_t len)
+{
+	for (; *names != NULL; names++)
+		if (strlen(*names) == len && strncmp(*names, name, len) == 0)
 			return 1;
 	return 0;
 }

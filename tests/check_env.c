@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "conn.h"
 #include "env.h"
 #include "log.h"
@@ -122,6 +123,69 @@ START_TEST(tcp_client_variables)
 	ck_assert(has(vars, "REMOTE_ADDR", "127.0.0.2"));
 	ck_assert(has(vars, "REMOTE_PORT", "50123"));
 	ck_assert(has(vars, "HOME", "/home/x"));
+	env_free(&env);
+}
+END_TEST
+
+/* How many entries of vars set name? */
+static int
+count(char **vars, const char *name)
+{
+	size_t len = strlen(name);
+	int n = 0;
+
+	for (; *vars != NULL; vars++)
+		if (strncmp(*vars, name, len) == 0 && (*vars)[len] == '=')
+			n++;
+	return n;
+}
+
+/*
+ * No environment the bridge builds names a variable twice: the later
+ * entry wins, in the order inherited, client, extra (TCPCONNNUM, a rule's
+ * pairs, a header's variables); an inherited name twice keeps its last.
+ */
+START_TEST(no_name_twice)
+{
+	static char *twice[] = {
+		"A=first", "PATH=/bin", "A=second", "B=inherited",
+		"TCPCONNNUM=stale", "A=third", NULL
+	};
+	char *extra[] = {
+		"TCPCONNNUM=1", "B=rule", "PROTO=forged", "C=rule",
+		"C=header", "A=extra"
+	};
+	struct sockaddr_storage local, remote;
+	struct conn_info ci;
+	struct env env;
+	char **vars, name[64];
+	size_t i;
+
+	inet4(&local, "127.0.0.1", 34567);
+	inet4(&remote, "127.0.0.2", 50123);
+	conn_describe(-1, &local, sizeof(local), &remote, sizeof(remote), &ci);
+	env_init(&env, twice, 0);
+	ck_assert_int_eq(count(env.vars, "A"), 1);
+	ck_assert(has(env.vars, "A", "third"));
+	ck_assert_int_eq(count(env.vars, "TCPCONNNUM"), 0);
+	vars = env_for_conn(&env, &ci);
+	ck_assert_int_eq(count(vars, "A"), 1);
+	ck_assert(has(vars, "A", "third"));
+	ck_assert(has(vars, "PROTO", "TCP"));
+	ck_assert_ptr_nonnull(vars = env_for_conn_with(&env, &ci, extra,
+	    nitems(extra)));
+	for (i = 0; vars[i] != NULL; i++) {
+		strlcpy(name, vars[i], sizeof(name));
+		name[strcspn(name, "=")] = '\0';
+		ck_assert_msg(count(vars, name) == 1, "%s twice", name);
+	}
+	ck_assert(has(vars, "A", "extra"));
+	ck_assert(has(vars, "B", "rule"));
+	ck_assert(has(vars, "C", "header"));
+	ck_assert(has(vars, "PROTO", "forged"));
+	ck_assert(has(vars, "TCPCONNNUM", "1"));
+	ck_assert(has(vars, "TCPREMOTEIP", "127.0.0.2"));
+	ck_assert(has(vars, "PATH", "/bin"));
 	env_free(&env);
 }
 END_TEST
@@ -401,6 +465,7 @@ main(void)
 	tcase_add_test(tc, unix_client_credentials);
 	tcase_add_test(tc, per_source_keys);
 	tcase_add_test(tc, ipv6_scope_kept);
+	tcase_add_test(tc, no_name_twice);
 	tcase_add_test(tc, short_address_unknown);
 	tcase_add_test(tc, unix_name_whole_and_escaped);
 	tcase_add_test(tc, log_escape_alphabet);

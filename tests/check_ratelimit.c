@@ -366,10 +366,12 @@ END_TEST
 
 /*
  * Size 8 is one window, so every source competes for the same slots.  A
- * new source takes the place of an entry without state before that of
- * the least recently seen one, and only the latter counts as eviction.
- * A source whose entry was kept has spent its burst; a forgotten one
- * starts with a full bucket: that is how the test tells them apart.
+ * new source takes the place of an entry without state first, then that
+ * of the least recently seen source within its rate, and only when every
+ * other is over its rate (refused, and it would be again) the least
+ * recently seen of all; the last two count as evictions.  A source whose
+ * entry was kept has spent its burst; a forgotten one starts with a full
+ * bucket: that is how the test tells them apart.
  */
 START_TEST(eviction_order)
 {
@@ -397,22 +399,97 @@ START_TEST(eviction_order)
 	ck_assert_uint_eq(ratelimit_evictions(rl), 0);
 	ck_assert_uint_eq(ratelimit_entries(rl), 8);
 	ck_assert(try(rl, src4(0), d));		/* 0 was kept: one token */
-	ck_assert(!try(rl, src4(0), d));
+	ck_assert(!try(rl, src4(0), d));	/* and over its rate again */
 
-	/* 9: no entry without state: the least recently seen, 1, goes */
+	/*
+	 * 9: no entry without state; 8, within its rate, goes, though 1..6
+	 * were seen long before it: they are over their rate, and kept.
+	 */
 	ck_assert(try(rl, src4(9), d));
 	ck_assert_uint_eq(ratelimit_evictions(rl), 1);
-	ck_assert(try(rl, src4(1), d));		/* forgotten: a full burst */
-	ck_assert(try(rl, src4(1), d));
-	ck_assert_uint_eq(ratelimit_evictions(rl), 2);	/* 2 went for it */
-	ck_assert(try(rl, src4(2), d));
-	ck_assert_uint_eq(ratelimit_evictions(rl), 3);	/* and 3 for 2 */
-	ck_assert(!try(rl, src4(4), d));	/* 4..6 are still blocked */
-	ck_assert(!try(rl, src4(5), d));
-	ck_assert(!try(rl, src4(6), d));
+	for (i = 1; i <= 6; i++)
+		ck_assert(!try(rl, src4(i), d + i));
+	ck_assert_uint_eq(ratelimit_evictions(rl), 1);
+	/* 9 spends its burst and goes over: now all 8 are over their rate */
+	ck_assert(try(rl, src4(9), d + 10));
+	ck_assert(!try(rl, src4(9), d + 10));
+
+	/* 10: then the least recently seen of all goes, 0 (seen at d) */
+	ck_assert(try(rl, src4(10), d + 20));
+	ck_assert_uint_eq(ratelimit_evictions(rl), 2);
+	ck_assert(try(rl, src4(0), d + 20));	/* forgotten: a full burst */
+	ck_assert(try(rl, src4(0), d + 20));
+	ck_assert(!try(rl, src4(0), d + 20));
+	ck_assert_uint_eq(ratelimit_evictions(rl), 3);	/* 10 went for it */
+	/* 1..6 and 9 are still blocked */
+	for (i = 1; i <= 6; i++)
+		ck_assert(!try(rl, src4(i), d + 30));
+	ck_assert(!try(rl, src4(9), d + 30));
 	ck_assert_uint_eq(ratelimit_evictions(rl), 3);
 	ck_assert_uint_eq(ratelimit_entries(rl), 8);
 	ratelimit_free(rl);
+}
+END_TEST
+
+/*
+ * A source at 3 times its rate, under a flood of 300 new sources a second
+ * that each keep within theirs, for 20 minutes: the flood runs through
+ * the 4096 entries every 14 s or so, 85 times over.  Once refused, the
+ * source stays refused: never served again, as the manual says, though
+ * at 1/60 (an attempt every 20 s) it is seen less often than the flood
+ * turns the table over.  Before its first refusal the table may forget
+ * its spent bucket (the manual's bound): at 1/60 it may go on being
+ * served, so only the faster rates must be refused at all.  Every source
+ * of the flood is served.
+ */
+START_TEST(over_rate_source_outlasts_flood)
+{
+	static const struct {
+		const char	*rate;
+		int		 refused;	/* must be refused at all */
+	} cases[] = {
+		{ "1/10", 1 }, { "1/30", 1 }, { "3/60", 1 }, { "1/60", 0 },
+	};
+	struct ratelimit *rl;
+	struct rate rate;
+	long long now, at, gap, first, span = 20 * 60 * 1000;
+	uint32_t k;
+	size_t c;
+	int tries, served, after;
+
+	for (c = 0; c < nitems(cases); c++) {
+		rate = rate_of(cases[c].rate);
+		ck_assert_ptr_nonnull(rl = ratelimit_new(&rate, 4096));
+		gap = rate.ms / rate.n / 3;
+		tries = served = after = 0;
+		first = -1;
+		for (k = 0, now = at = 0; now < span; k++) {
+			now = k * 1000LL / 300;
+			for (; at <= now; at += gap, tries++)
+				if (!try(rl, src4(1), at)) {
+					if (first == -1)
+						first = at;
+				} else if (first != -1)
+					after++;
+				else
+					served++;
+			ck_assert_msg(try(rl, src4(1000000 + k), now),
+			    "%s: new source %u refused", cases[c].rate, k);
+		}
+		printf("check_ratelimit: %s at 3x, %u new sources in %lld s, "
+		    "%llu evictions: %d tries, first refused at %lld ms, "
+		    "served %d before, %d after\n", cases[c].rate, k,
+		    span / 1000, ratelimit_evictions(rl), tries, first, served,
+		    after);
+		fflush(stdout);
+		ck_assert_uint_gt(ratelimit_evictions(rl), 10 * 4096);
+		ck_assert_msg(after == 0, "%s: served %d times after its first "
+		    "refusal", cases[c].rate, after);
+		if (cases[c].refused)
+			ck_assert_msg(first != -1, "%s: never refused",
+			    cases[c].rate);
+		ratelimit_free(rl);
+	}
 }
 END_TEST
 
@@ -488,6 +565,7 @@ main(void)
 	tcase_add_test(tc, families_apart);
 	tcase_add_test(tc, eviction_order);
 	tcase_add_test(tc, log_throttling);
+	tcase_add_test(tc, over_rate_source_outlasts_flood);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -20,6 +20,8 @@
 
 #include "cidr.h"
 #include "compat.h"
+#include "conn.h"
+#include "proxied.h"
 #include "rules.h"
 #include "check_run.h"
 
@@ -407,6 +409,35 @@ START_TEST(bad_lines)
 }
 END_TEST
 
+/*
+ * Every name the bridge sets for a client, from its socket or from its
+ * balancer's PROXY header, is refused: a handler must never get one of
+ * them twice, nor a rule's value in place of what the header said.
+ */
+START_TEST(bridge_names_refused)
+{
+	const char *const *lists[] = { conn_var_names, proxied_var_names };
+	const char *const *name;
+	struct rules *r;
+	char line[128], want[128];
+	size_t i;
+
+	for (i = 0; i < nitems(lists); i++)
+		for (name = lists[i]; *name != NULL; name++) {
+			snprintf(line, sizeof(line), "10.0.0.0/8 allow A=1 "
+			    "%s=x", *name);
+			snprintf(want, sizeof(want), "1: %s is set by "
+			    "sockbridge for each client", *name);
+			load_fails(line, strlen(line), want);
+		}
+	/* a name that only starts like one of them is the rule's own */
+	ck_assert_ptr_nonnull(r = rules_new());
+	ck_assert_msg(load(r, "10.0.0.0/8 allow PROXY_ALPNX=1 SSL_CIPHER_=2 "
+	    "PROXY=3") == 0, "%s", err);
+	rules_free(r);
+}
+END_TEST
+
 START_TEST(file_errors)
 {
 	struct rules *r = rules_new();
@@ -643,6 +674,7 @@ main(void)
 	tcase_add_test(tc, default_policy);
 	tcase_add_test(tc, duplicates_are_errors);
 	tcase_add_test(tc, bad_lines);
+	tcase_add_test(tc, bridge_names_refused);
 	tcase_add_test(tc, file_errors);
 	tcase_add_test(tc, env_pairs);
 	tcase_add_test(tc, canonical_text);
