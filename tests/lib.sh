@@ -306,7 +306,7 @@ now_ms() {
 # hold NAME SOCAT_ADDRESS: a client (socat) connected to SOCAT_ADDRESS
 # (TCP:127.0.0.1:PORT,bind=127.0.0.2, UNIX-CONNECT:PATH, ...) that sends
 # nothing until "say NAME LINE"; what it receives goes to $T/NAME.got.
-# held_pid is the client's pid (a timeout wrapper, 30 s at most).
+# held_pid is the client's pid (a timeout wrapper, 30 s at most, scaled).
 hold() {
 	local fd
 	mkfifo "$T/$1.in" || return 1
@@ -314,7 +314,7 @@ hold() {
 	eval "HOLD_FD_$1=$fd"
 	# Without job control an asynchronous command's stdin is /dev/null
 	# unless redirected in the command itself: hence sh -c.
-	bg sh -c 'exec timeout 30 socat - "$1" <"$2" >"$3"' sh "$2" \
+	bg sh -c 'exec timeout $((30 * TEST_TIMEOUT_SCALE)) socat - "$1" <"$2" >"$3"' sh "$2" \
 	    "$T/$1.in" "$T/$1.got"
 	held_pid=$!
 }
