@@ -151,6 +151,37 @@ free_port() {
 	"$TESTS_BIN/freeport" "${1:-127.0.0.1}"
 }
 
+# listens_on PID PORT: true if process PID has a TCP socket listening on
+# PORT (any local address), without connecting to it.
+listens_on() {
+	ss -Hltnp "sport = :$2" 2>/dev/null | grep -q "pid=$1,"
+}
+
+# with_port TRIES FUNCTION [ADDRESS]: for a listener that cannot bind port
+# 0 and print its address (an activator that needs a fixed port): pick a
+# free port of ADDRESS (127.0.0.1) into $port and call FUNCTION, which
+# starts the listener on $port in the background and sets pid; true once
+# process pid listens there.  A free port picked first and bound later can
+# be taken meanwhile by a parallel test (tests/freeport.c): the listener
+# then exits, and the whole setup is tried again on another port, TRIES
+# times in all.
+with_port() {
+	local tries=$1 fn=$2 address=${3:-127.0.0.1}
+	while [ "$tries" -gt 0 ]; do
+		port=$(free_port "$address") || return 1
+		"$fn"
+		wait_for 10 listens_or_gone "$pid" "$port"
+		listens_on "$pid" "$port" && return 0
+		kill -TERM "$pid" 2>/dev/null
+		tries=$((tries - 1))
+	done
+	return 1
+}
+
+listens_or_gone() {
+	listens_on "$1" "$2" || ! running "$1"
+}
+
 # port_open HOST PORT: true once something accepts connections there.
 port_open() {
 	nc -z "$1" "$2" 2>/dev/null
