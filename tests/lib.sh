@@ -159,27 +159,44 @@ listens_on() {
 
 # with_port TRIES FUNCTION [ADDRESS]: for a listener that cannot bind port
 # 0 and print its address (an activator that needs a fixed port): pick a
-# free port of ADDRESS (127.0.0.1) into $port and call FUNCTION, which
-# starts the listener on $port in the background and sets pid; true once
-# process pid listens there.  A free port picked first and bound later can
-# be taken meanwhile by a parallel test (tests/freeport.c): the listener
-# then exits, and the whole setup is tried again on another port, TRIES
-# times in all.
+# free port of ADDRESS (127.0.0.1) into $port, and a second one into $port2,
+# and call FUNCTION, which starts the listener on $port (and $port2 if it
+# wants) in the background, sets pid, and lists in ports the ports it
+# uses ("$port" if it does not set it); true once process pid listens on
+# each.  A free port picked first and bound later can be taken meanwhile
+# by a parallel test (tests/freeport.c): the listener then exits, and the
+# whole setup is tried again on other ports, TRIES times in all.
 with_port() {
 	local tries=$1 fn=$2 address=${3:-127.0.0.1}
 	while [ "$tries" -gt 0 ]; do
 		port=$(free_port "$address") || return 1
+		port2=$(free_port "$address") || return 1
+		[ "$port2" != "$port" ] || continue
+		ports=
 		"$fn"
-		wait_for 10 listens_or_gone "$pid" "$port"
-		listens_on "$pid" "$port" && return 0
+		: "${ports:=$port}"
+		# shellcheck disable=SC2086
+		wait_for 10 listens_or_gone "$pid" $ports
+		# shellcheck disable=SC2086
+		listens_all "$pid" $ports && return 0
 		kill -TERM "$pid" 2>/dev/null
 		tries=$((tries - 1))
 	done
 	return 1
 }
 
+# listens_all PID PORT...: PID listens on every PORT.
+listens_all() {
+	local p=$1
+	shift
+	while [ $# -gt 0 ]; do
+		listens_on "$p" "$1" || return 1
+		shift
+	done
+}
+
 listens_or_gone() {
-	listens_on "$1" "$2" || ! running "$1"
+	listens_all "$@" || ! running "$1"
 }
 
 # port_open HOST PORT: true once something accepts connections there.
