@@ -5,8 +5,11 @@
  *
  *   ACCEPT_FAULT_FILE=PATH      while PATH exists, every accept fails with
  *                               EPERM, as when a firewall or a security
- *                               module refuses each one; the test creates
- *                               and removes PATH to start and end a fault
+ *                               module refuses each one, and appends a
+ *                               line to PATH: the CLOCK_MONOTONIC time of
+ *                               the failing call in microseconds; the test
+ *                               creates PATH to start a fault, and renames
+ *                               it to end the fault and keep its schedule
  *   ACCEPT_FAULT_DELAY_MS=N     sleep N milliseconds (1 to 10000) before
  *                               each accept, so that another process on
  *                               the same listening socket takes the client
@@ -23,6 +26,8 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +39,7 @@ int	accept4(int, struct sockaddr *, socklen_t *, int);
 int	accept(int, struct sockaddr *, socklen_t *);
 
 static int	fault(void);
+static int	failing(const char *);
 
 int
 accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
@@ -84,11 +90,34 @@ fault(void)
 		if (nanosleep(&ts, NULL) == -1)
 			return 1;	/* EINTR, as accept would have */
 	}
-	if ((path = getenv("ACCEPT_FAULT_FILE")) != NULL &&
-	    access(path, F_OK) == 0) {
+	if ((path = getenv("ACCEPT_FAULT_FILE")) != NULL && failing(path)) {
 		errno = EPERM;
 		return 1;
 	}
 	errno = saved;
 	return 0;
+}
+
+/*
+ * 1 if the fault file PATH exists, and then its time appended to it.  One
+ * open both checks and logs, so a renamed file keeps every failing call
+ * of its fault, and one write per line keeps lines whole.
+ */
+static int
+failing(const char *path)
+{
+	struct timespec ts;
+	char line[32];
+	int fd, n;
+
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)) == -1)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	n = snprintf(line, sizeof(line), "%lld\n",
+	    (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+	if (write(fd, line, n) != n) {
+		/* the test then sees a call missing from the schedule */
+	}
+	close(fd);
+	return 1;
 }

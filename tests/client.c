@@ -13,7 +13,9 @@
  * side, read until end of file, and compare what came back with EXPECTED
  * followed by a newline (default "I got your message: MESSAGE"; -N: no
  * newline is added, so -N -e '' expects nothing at all).  -T is the time
- * limit for the whole connection (default 10 seconds).
+ * limit for the whole connection (default 10 seconds), a fail-safe: it is
+ * multiplied by TEST_TIMEOUT_SCALE from the environment, as the tests'
+ * own limits are.
  *
  * A connection fails when connect fails (refused, or no connection within
  * the limit), when the reply does not end within the limit, when a read or
@@ -89,6 +91,7 @@ static enum outcome one(struct worker *, char *, size_t);
 static double	percentile(const double *, size_t, double);
 static void	report(const char *);
 static void	show(char *, size_t, const char *, size_t);
+static long long timeout_scale(void);
 static void	usage(void);
 static int	wait_fd(int, short, double);
 static void    *work(void *);
@@ -370,6 +373,19 @@ cmp_double(const void *a, const void *b)
 }
 
 /* Nearest-rank percentile of sorted v. */
+/* TEST_TIMEOUT_SCALE, a whole number (default 1), as tests/lib.sh takes it. */
+static long long
+timeout_scale(void)
+{
+	const char *s, *errstr;
+	long long n;
+
+	if ((s = getenv("TEST_TIMEOUT_SCALE")) == NULL)
+		return 1;
+	n = strtonum(s, 1, 1000, &errstr);
+	return errstr == NULL ? n : 1;
+}
+
 static double
 percentile(const double *v, size_t n, double p)
 {
@@ -457,6 +473,7 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc != 0 || (port == NULL) == (path == NULL))
 		usage();
+	cfg.timeout *= timeout_scale();
 	if (path != NULL && (host != NULL || family != AF_UNSPEC))
 		usage();
 	if (cfg.conns == 0 && duration == 0)

@@ -151,6 +151,54 @@ free_port() {
 	"$TESTS_BIN/freeport" "${1:-127.0.0.1}"
 }
 
+# listens_on PID PORT: true if process PID has a TCP socket listening on
+# PORT (any local address), without connecting to it.
+listens_on() {
+	ss -Hltnp "sport = :$2" 2>/dev/null | grep -q "pid=$1,"
+}
+
+# with_port TRIES FUNCTION [ADDRESS]: for a listener that cannot bind port
+# 0 and print its address (an activator that needs a fixed port): pick a
+# free port of ADDRESS (127.0.0.1) into $port, and a second one into $port2,
+# and call FUNCTION, which starts the listener on $port (and $port2 if it
+# wants) in the background, sets pid, and lists in ports the ports it
+# uses ("$port" if it does not set it); true once process pid listens on
+# each.  A free port picked first and bound later can be taken meanwhile
+# by a parallel test (tests/freeport.c): the listener then exits, and the
+# whole setup is tried again on other ports, TRIES times in all.
+with_port() {
+	local tries=$1 fn=$2 address=${3:-127.0.0.1}
+	while [ "$tries" -gt 0 ]; do
+		port=$(free_port "$address") || return 1
+		port2=$(free_port "$address") || return 1
+		[ "$port2" != "$port" ] || continue
+		ports=
+		"$fn"
+		: "${ports:=$port}"
+		# shellcheck disable=SC2086
+		wait_for 10 listens_or_gone "$pid" $ports
+		# shellcheck disable=SC2086
+		listens_all "$pid" $ports && return 0
+		kill -TERM "$pid" 2>/dev/null
+		tries=$((tries - 1))
+	done
+	return 1
+}
+
+# listens_all PID PORT...: PID listens on every PORT.
+listens_all() {
+	local p=$1
+	shift
+	while [ $# -gt 0 ]; do
+		listens_on "$p" "$1" || return 1
+		shift
+	done
+}
+
+listens_or_gone() {
+	listens_all "$@" || ! running "$1"
+}
+
 # port_open HOST PORT: true once something accepts connections there.
 port_open() {
 	nc -z "$1" "$2" 2>/dev/null
@@ -306,7 +354,7 @@ now_ms() {
 # hold NAME SOCAT_ADDRESS: a client (socat) connected to SOCAT_ADDRESS
 # (TCP:127.0.0.1:PORT,bind=127.0.0.2, UNIX-CONNECT:PATH, ...) that sends
 # nothing until "say NAME LINE"; what it receives goes to $T/NAME.got.
-# held_pid is the client's pid (a timeout wrapper, 30 s at most).
+# held_pid is the client's pid (a timeout wrapper, 30 s at most, scaled).
 hold() {
 	local fd
 	mkfifo "$T/$1.in" || return 1
@@ -314,7 +362,7 @@ hold() {
 	eval "HOLD_FD_$1=$fd"
 	# Without job control an asynchronous command's stdin is /dev/null
 	# unless redirected in the command itself: hence sh -c.
-	bg sh -c 'exec timeout 30 socat - "$1" <"$2" >"$3"' sh "$2" \
+	bg sh -c 'exec timeout $((30 * TEST_TIMEOUT_SCALE)) socat - "$1" <"$2" >"$3"' sh "$2" \
 	    "$T/$1.in" "$T/$1.got"
 	held_pid=$!
 }

@@ -17,7 +17,7 @@
 SEND=${srcdir:-.}/tests/proxysend.py
 
 psend() {
-	timeout 20 python3 -S "$SEND" "$@"
+	timeout "$(scaled 20)" python3 -S "$SEND" "$@"
 }
 
 cat >"$T/h.sh" <<'EOF'

@@ -22,7 +22,8 @@
 #   reset              close at once with a reset (SO_LINGER 0); the end
 #
 # The connection is closed after the last step.  -T bounds every wait
-# (default 10 seconds): a read or line not done by then exits 5.
+# (default 10 seconds): a read or line not done by then exits 5.  It is a
+# fail-safe, multiplied by TEST_TIMEOUT_SCALE from the environment.
 #
 # EXPR is a Python expression whose value is bytes, with these helpers:
 #   v1(proto="TCP4", src=, dst=, sport=, dport=)  a v1 line;
@@ -35,6 +36,7 @@
 #   ssl(client, verify, subs=[BYTES...])  the value of an SSL TLV
 #   crc32c(data)       the CRC32C of data
 # Exit 0 when every step worked, 1 when the connection could not be made.
+import os
 import socket
 import struct
 import sys
@@ -112,6 +114,13 @@ def v2(cmd="proxy", fam="tcp4", src=None, dst=None, sport=4242,
 HELPERS = {"v1": v1, "v2": v2, "tlv": tlv, "ssl": ssl, "crc32c": crc32c}
 
 
+def timeout_scale():
+    """TEST_TIMEOUT_SCALE, a whole number (default 1), as tests/lib.sh
+    takes it."""
+    s = os.environ.get("TEST_TIMEOUT_SCALE", "")
+    return int(s) if s.isdigit() and int(s) > 0 else 1
+
+
 def usage():
     sys.stderr.write("usage: proxysend.py [-s SOURCE] [-T SECONDS] "
                      "HOST PORT STEP...\n")
@@ -130,6 +139,7 @@ def main(argv):
         argv = argv[2:]
     if len(argv) < 2:
         usage()
+    limit *= timeout_scale()
     host, port, steps = argv[0], int(argv[1]), argv[2:]
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     s = socket.socket(family, socket.SOCK_STREAM)

@@ -14,7 +14,8 @@ connection.  -i: at least SECONDS between the starts of connections of a
 thread; -d: stop starting connections after SECONDS (then COUNT is a
 bound).  THREADS (default 1) share the COUNT connections.  Each connection
 sends MESSAGE and a newline (default: nothing) without closing its sending
-side, reads until end of file (at most -T SECONDS, default 10) and prints
+side, reads until end of file (at most -T SECONDS, default 10, a fail-safe
+multiplied by TEST_TIMEOUT_SCALE from the environment) and prints
 one line: the first line it got, "-" for nothing, or "error: WHY".  The
 lines of one thread keep their order; threads print whole lines.  Each
 --then makes COUNT more connections once the ones before are done, each
@@ -26,10 +27,18 @@ Exit 0, or 2 on bad usage.
 
 import argparse
 import ipaddress
+import os
 import socket
 import sys
 import threading
 import time
+
+
+def timeout_scale():
+    """TEST_TIMEOUT_SCALE, a whole number (default 1), as tests/lib.sh
+    takes it."""
+    s = os.environ.get("TEST_TIMEOUT_SCALE", "")
+    return int(s) if s.isdigit() and int(s) > 0 else 1
 
 
 def source_of(base, i, distinct):
@@ -116,7 +125,7 @@ def run(a, base, lock, counter, interval, end, lasts):
                     time.sleep(rest)
             lasts[k] = time.monotonic()
             line = one(a.host, a.port, source_of(base, i, a.distinct),
-                       a.m, a.T)
+                       a.m, a.T * timeout_scale())
             with lock:
                 sys.stdout.write(line + "\n")
                 sys.stdout.flush()
