@@ -396,3 +396,22 @@ log_errors() {
 nchildren_is() {
 	[ "$(nchildren "$1")" "$2" "$3" ]
 }
+
+# socat_from HOST ADDRESS [SECONDS]: socat from a free port of HOST
+# (127.0.0.1, ::1) to the socat ADDRESS (TCP:..., TCP6:...), what it
+# receives in $T/from.out, its errors in $T/from.err, the source port in
+# cport.  A port found free can be taken by another process before socat
+# binds it: then another is picked.  Returns socat's status.
+socat_from() {
+	local host=$1 to=$2 limit=${3:-10} bindhost=$1 try rc
+	case $host in *:*) bindhost="[$host]" ;; esac
+	for try in 1 2 3 4 5; do
+		cport=$(free_port "$host") || return 1
+		rc=0
+		timeout "$(scaled "$limit")" socat -u \
+		    "$to,bind=$bindhost:$cport" STDOUT >"$T/from.out" \
+		    2>"$T/from.err" || rc=$?
+		grep -q 'Address already in use' "$T/from.err" || return "$rc"
+	done
+	return 1
+}
