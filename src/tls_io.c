@@ -1,0 +1,126 @@
+/*
+ * tls_io.c: between the client's socket and OpenSSL's memory BIOs.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tls_io.h"
+
+#define CHUNK	16384
+
+int
+tls_conn_start(struct tls_conn *c, SSL_CTX *ctx, const unsigned char *early,
+    size_t len)
+{
+	if ((c->ssl = SSL_new(ctx)) == NULL ||
+	    (c->rbio = BIO_new(BIO_s_mem())) == NULL ||
+	    (c->wbio = BIO_new(BIO_s_mem())) == NULL)
+		return -1;
+	BIO_set_mem_eof_return(c->rbio, -1);
+	SSL_set_bio(c->ssl, c->rbio, c->wbio);
+	SSL_set_accept_state(c->ssl);
+	if (len > 0 && BIO_write(c->rbio, early, (int)len) != (int)len)
+		return -1;
+	return 0;
+}
+
+/*
+ * What OpenSSL wrote, to the client, as far as it takes it now: 0 when
+ * all is out, 1 when some waits for POLLOUT, -1 when the client is gone
+ * (dead is set; what waits is dropped).
+ */
+int
+tls_conn_flush(struct tls_conn *c)
+{
+	char sink[CHUNK * 4], *p;
+	long len;
+	ssize_t n;
+
+	while (!c->dead && (len = BIO_get_mem_data(c->wbio, &p)) > 0) {
+		n = write(c->out, p, len > CHUNK * 4 ? CHUNK * 4 : len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 1;
+		if (n <= 0) {
+			c->dead = 1;
+			break;
+		}
+		/* drop what went: a memory BIO reads from its front */
+		BIO_read(c->wbio, sink, (int)n);
+	}
+	if (c->dead)
+		(void)BIO_reset(c->wbio);
+	return c->dead ? -1 : 0;
+}
+
+/*
+ * What the client sent, into OpenSSL: the number of bytes, 0 at the
+ * client's EOF (eof is set), -1 when nothing is there yet (EAGAIN), -2
+ * when the client is gone (a reset).
+ */
+int
+tls_conn_fill(struct tls_conn *c)
+{
+	char buf[CHUNK];
+	ssize_t n;
+
+	for (;;) {
+		n = read(c->in, buf, sizeof(buf));
+		if (n == -1 && errno == EINTR)
+			continue;
+		break;
+	}
+	if (n > 0) {
+		BIO_write(c->rbio, buf, (int)n);
+		return (int)n;
+	}
+	if (n == 0) {
+		c->eof = 1;
+		return 0;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return -1;
+	c->eof = c->dead = 1;
+	return -2;
+}
+
+/*
+ * Cut the connection with a reset, not a FIN: a client must not take a
+ * cut reply for a whole one.
+ */
+void
+tls_conn_reset(struct tls_conn *c)
+{
+	struct linger lg = { 1, 0 };
+
+	(void)setsockopt(c->out, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	(void)setsockopt(c->in, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(c->in);
+	if (c->out != c->in)
+		close(c->out);
+	c->dead = c->eof = 1;
+}
+
+long long
+tls_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left until deadline, for poll(2): never negative. */
+int
+tls_remaining(long long deadline)
+{
+	long long left = deadline - tls_now_ms();
+
+	return left > 0 ? (int)left : 0;
+}
