@@ -44,10 +44,12 @@ struct relay {
 	int	 h;		/* our end of the handler's socketpair */
 	pid_t	 pid;
 	int	 pidfd;		/* readable once the handler has ended */
+	int	 pid_ready;	/* and poll said so */
 	int	 linger_ms;
 	unsigned char toh[CHUNK];	/* plaintext for the handler */
 	size_t	 toh_off, toh_len;
 	int	 client_done;	/* no more plaintext will come from the client */
+	int	 want_net;	/* OpenSSL needs the client's next bytes */
 	int	 h_shut;	/* the handler's stdin is at EOF */
 	int	 h_gone;	/* the handler reads no more: drop its input */
 	int	 h_eof;		/* the handler's stdout is at EOF */
@@ -128,10 +130,12 @@ from_client(struct relay *r)
 		if (n > 0) {
 			r->toh_off = 0;
 			r->toh_len = r->h_gone ? 0 : (size_t)n;
+			r->want_net = 0;
 			continue;
 		}
 		e = SSL_get_error(r->c->ssl, n);
 		if (e == SSL_ERROR_WANT_READ) {
+			r->want_net = 1;
 			if (!r->c->eof)
 				return;
 			/* after our close_notify, a bare EOF is the usual end */
@@ -301,12 +305,8 @@ cut(struct relay *r)
 static int
 finished(struct relay *r)
 {
-	if (!r->ended && r->pidfd != -1) {
-		struct pollfd p = { r->pidfd, POLLIN, 0 };
-
-		if (poll(&p, 1, 0) == 1)
-			reap(r, 0);
-	}
+	if (!r->ended && r->pid_ready)
+		reap(r, 0);
 	if (!r->ended || !(r->h_eof || r->c->dead))
 		return 0;
 	if (r->c->dead || r->client_done)
@@ -322,12 +322,16 @@ static void
 wait_events(struct relay *r)
 {
 	struct pollfd p[4];
-	int n = 0, timeout = -1, in = -1;
+	int n = 0, timeout = -1, in = -1, pidx = -1;
 
-	if (!r->client_done && !r->c->eof && r->toh_len == 0) {
-		in = n;
-		p[n].fd = r->c->in;
-		p[n++].events = POLLIN;
+	if (!r->client_done && r->toh_len == 0) {
+		if (!r->want_net)
+			timeout = 0;	/* records already read wait */
+		else if (!r->c->eof) {
+			in = n;
+			p[n].fd = r->c->in;
+			p[n++].events = POLLIN;
+		}
 	}
 	if (!r->c->dead && BIO_ctrl_pending(r->c->wbio) > 0) {
 		p[n].fd = r->c->out;
@@ -338,13 +342,17 @@ wait_events(struct relay *r)
 	    (!r->h_eof && BIO_ctrl_pending(r->c->wbio) < OUT_HIGH ? POLLIN : 0);
 	n += p[n].events != 0;
 	if (!r->ended && r->pidfd != -1) {
+		pidx = n;
 		p[n].fd = r->pidfd;
 		p[n++].events = POLLIN;
-	} else if (!r->ended)
+	} else if (!r->ended && timeout != 0)
 		timeout = 100;
-	if (r->linger_until != -1)
+	if (r->linger_until != -1 && timeout != 0)
 		timeout = tls_remaining(r->linger_until);
-	if (poll(p, n, timeout) > 0 && in != -1 &&
-	    (p[in].revents & (POLLIN | POLLHUP | POLLERR)))
+	if (poll(p, n, timeout) <= 0)
+		return;
+	if (in != -1 && (p[in].revents & (POLLIN | POLLHUP | POLLERR)))
 		(void)tls_conn_fill(r->c);
+	if (pidx != -1 && p[pidx].revents != 0)
+		r->pid_ready = 1;
 }
