@@ -33,7 +33,7 @@
 static int	pick(const struct tls_options *, int, const struct hello *,
 		    char *, int *, int *, struct tls_refusal *);
 static int	load_pair(SSL_CTX *, int, int, struct tls_refusal *);
-static int	use_pem(SSL_CTX *, int, int, struct tls_refusal *);
+static int	use_pem(SSL_CTX *, int, int);
 static BIO     *read_file(int);
 static int	set_verify(SSL_CTX *, const struct tls_options *);
 static int	alpn_select(SSL *, const unsigned char **, unsigned char *,
@@ -60,14 +60,12 @@ tls_ctx_new(const struct tls_options *o, int dirfd, const struct hello *hello,
     struct tls_refusal *why)
 {
 	char name[TLS_NAME_SIZE];
-	int certfd, keyfd;
+	int certfd, keyfd, tries, r;
 	SSL_CTX *ctx;
 
-	if (pick(o, dirfd, hello, name, &certfd, &keyfd, why) == -1)
-		return NULL;
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
 		refuse(why, "no-memory", EXIT_TEMPFAIL);
-		goto fail;
+		return NULL;
 	}
 	SSL_CTX_set_min_proto_version(ctx, o->min_version);
 	SSL_CTX_set_security_level(ctx, 2);
@@ -77,7 +75,19 @@ tls_ctx_new(const struct tls_options *o, int dirfd, const struct hello *hello,
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	if (o->alpn_len > 0)
 		SSL_CTX_set_alpn_select_cb(ctx, alpn_select, (void *)o);
-	if (load_pair(ctx, certfd, keyfd, why) == -1)
+	/*
+	 * certbot replaces its links one at a time: a key that does not
+	 * match its certificate is looked up and read once more.
+	 */
+	for (tries = 0, r = -2; tries < 2 && r == -2; tries++) {
+		if (pick(o, dirfd, hello, name, &certfd, &keyfd, why) == -1)
+			goto fail;
+		r = load_pair(ctx, certfd, keyfd, why);
+		close(certfd);
+		if (keyfd != certfd)
+			close(keyfd);
+	}
+	if (r != 0)
 		goto fail;
 	if (o->sni_strict &&
 	    X509_check_host(SSL_CTX_get0_certificate(ctx), name, 0, 0,
@@ -89,15 +99,9 @@ tls_ctx_new(const struct tls_options *o, int dirfd, const struct hello *hello,
 		refuse(why, "bad-ca-or-crl", EXIT_TEMPFAIL);
 		goto fail;
 	}
-	close(certfd);
-	if (keyfd != certfd)
-		close(keyfd);
 	return ctx;
 fail:
 	SSL_CTX_free(ctx);
-	close(certfd);
-	if (keyfd != certfd)
-		close(keyfd);
 	return NULL;
 }
 
@@ -157,38 +161,33 @@ pick(const struct tls_options *o, int dirfd, const struct hello *hello,
 	return 0;
 }
 
-/*
- * The chain and the key.  certbot replaces its links one at a time: a
- * key that does not match its certificate is read once more, both files
- * from the start, before giving up.
- */
+/* The chain and the key: 0, -1, or -2 when they do not match. */
 static int
 load_pair(SSL_CTX *ctx, int certfd, int keyfd, struct tls_refusal *why)
 {
-	int tries;
+	int r;
 
 	if (!tls_key_hidden(keyfd)) {
 		refuse(why, "key-readable-by-handler", EXIT_TEMPFAIL);
 		return -1;
 	}
-	for (tries = 0; tries < 2; tries++) {
-		if (use_pem(ctx, certfd, keyfd, why) == -1)
-			return -1;
-		if (SSL_CTX_check_private_key(ctx) == 1)
-			return 0;
-		ERR_clear_error();
-	}
-	refuse(why, "key-does-not-match", EXIT_TEMPFAIL);
-	return -1;
+	if ((r = use_pem(ctx, certfd, keyfd)) == 0 &&
+	    SSL_CTX_check_private_key(ctx) == 1)
+		return 0;
+	ERR_clear_error();
+	refuse(why, r == -1 ? "bad-certificate-or-key" : "key-does-not-match",
+	    EXIT_TEMPFAIL);
+	return r == -1 ? -1 : -2;
 }
 
+/* 0; -1 when a file holds no certificate or key; -2 when they differ. */
 static int
-use_pem(SSL_CTX *ctx, int certfd, int keyfd, struct tls_refusal *why)
+use_pem(SSL_CTX *ctx, int certfd, int keyfd)
 {
 	EVP_PKEY *key = NULL;
 	X509 *x = NULL, *ca;
 	BIO *b;
-	int ok = 0;
+	int r = -1;
 
 	if ((b = read_file(certfd)) == NULL)
 		goto done;
@@ -202,23 +201,17 @@ use_pem(SSL_CTX *ctx, int certfd, int keyfd, struct tls_refusal *why)
 			goto done;
 		}
 	ERR_clear_error();	/* the end of the file */
-	if (keyfd != certfd) {
-		BIO_free(b);
-		if ((b = read_file(keyfd)) == NULL)
-			goto done;
-	} else
-		BIO_reset(b);
-	if ((key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL)) == NULL ||
-	    SSL_CTX_use_PrivateKey(ctx, key) != 1)
+	/* the key's file from its start, be it the same one */
+	BIO_free(b);
+	if ((b = read_file(keyfd)) == NULL ||
+	    (key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL)) == NULL)
 		goto done;
-	ok = 1;
+	r = SSL_CTX_use_PrivateKey(ctx, key) == 1 ? 0 : -2;
 done:
 	X509_free(x);
 	EVP_PKEY_free(key);
 	BIO_free(b);
-	if (!ok)
-		refuse(why, "bad-certificate-or-key", EXIT_TEMPFAIL);
-	return ok ? 0 : -1;
+	return r;
 }
 
 /* The whole file from its start, as a memory BIO: one read, no stdio. */

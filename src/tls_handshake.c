@@ -14,7 +14,8 @@
 #include "tls_handshake.h"
 #include "tls_options.h"
 
-static const char *ssl_reason(void);
+static const char *ssl_reason(SSL *);
+static const char *word(const char *);
 
 int
 tls_handshake(struct tls_conn *c, long long deadline, struct tls_refusal *why)
@@ -27,7 +28,7 @@ tls_handshake(struct tls_conn *c, long long deadline, struct tls_refusal *why)
 		r = SSL_do_handshake(c->ssl);
 		e = r == 1 ? SSL_ERROR_NONE : SSL_get_error(c->ssl, r);
 		if (e != SSL_ERROR_NONE && e != SSL_ERROR_WANT_READ) {
-			why->reason = ssl_reason();
+			why->reason = ssl_reason(c->ssl);
 			why->status = EXIT_TLS_REFUSED;
 			tls_flush_until(c, deadline);
 			return -1;
@@ -73,18 +74,31 @@ tls_flush_until(struct tls_conn *c, long long deadline)
 	return r;
 }
 
-/* OpenSSL's reason, as one word: "no-application-protocol". */
+/*
+ * OpenSSL's reason, as one word: "no-application-protocol"; for a client
+ * certificate that failed, why it did: "certificate-revoked".
+ */
 static const char *
-ssl_reason(void)
+ssl_reason(SSL *ssl)
 {
-	static char word[80];
+	long v = SSL_get_verify_result(ssl);
 	const char *s;
-	size_t i;
 
+	if (v != X509_V_OK)
+		return word(X509_verify_cert_error_string(v));
 	if ((s = ERR_reason_error_string(ERR_peek_last_error())) == NULL)
 		return "handshake-failed";
-	for (i = 0; s[i] != '\0' && i < sizeof(word) - 1; i++)
-		word[i] = s[i] == ' ' ? '-' : s[i];
-	word[i] = '\0';
-	return word;
+	return word(s);
+}
+
+static const char *
+word(const char *s)
+{
+	static char w[80];
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i < sizeof(w) - 1; i++)
+		w[i] = s[i] == ' ' ? '-' : s[i];
+	w[i] = '\0';
+	return w;
 }

@@ -116,7 +116,7 @@ def main():
                 flush()
             except OSError:
                 pass
-            print("handshake: %s" % e.reason, file=sys.stderr)
+            print("handshake: %s %s" % (e.reason, e), file=sys.stderr)
             return 2
         except OSError as e:
             print("handshake: %s" % e, file=sys.stderr)
