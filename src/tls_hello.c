@@ -65,9 +65,10 @@ hello_parse(const unsigned char *buf, size_t len, struct hello *out)
 
 /*
  * The handshake bytes of the whole records at the start of buf, in msg
- * (HELLO_MAX bytes).  HELLO_DONE whatever their number (the caller sees
- * whether they are enough), HELLO_BAD for a record that is not a TLS 1.x
- * handshake record of a sane length.
+ * (HELLO_MAX bytes), up to the record that completes the first message.
+ * HELLO_DONE whatever their number (the caller sees whether they are
+ * enough), HELLO_BAD for a record that is not a TLS 1.x handshake record
+ * of a sane length.
  */
 static enum hello_status
 join_records(const unsigned char *buf, size_t len, unsigned char *msg,
@@ -89,7 +90,9 @@ join_records(const unsigned char *buf, size_t len, unsigned char *msg,
 		memcpy(msg + *have, buf + off + 5, rlen);
 		*have += rlen;
 		off += 5 + ((size_t)buf[off + 3] << 8 | buf[off + 4]);
-		if (*have == HELLO_MAX)
+		/* what follows a whole message is not the peek's business */
+		if (*have == HELLO_MAX || (*have >= 4 && *have >= 4 +
+		    ((size_t)msg[1] << 16 | (size_t)msg[2] << 8 | msg[3])))
 			break;
 	}
 	return HELLO_DONE;
