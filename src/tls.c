@@ -110,6 +110,7 @@ main(int argc, char *argv[])
 		refused_child(&child, "no-memory", &hello, EXIT_TEMPFAIL);
 	if (tls_handshake(&conn, deadline, &why) == -1)
 		refused_child(&child, why.reason, &hello, why.status);
+	tls_conn_quickack(&conn);
 
 	nvars = tls_env_session(conn.ssl, vars, sizeof(vars));
 	tls_child_go(&child, vars, nvars);

@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <time.h>
@@ -17,6 +19,14 @@ int
 tls_conn_start(struct tls_conn *c, SSL_CTX *ctx, const unsigned char *early,
     size_t len)
 {
+	int one = 1;
+
+	/*
+	 * Our writes are whole flights and records already: Nagle would only
+	 * hold a close_notify behind the reply until the client's delayed
+	 * ACK, 40 ms (errors ignored: a unix socket has no such option).
+	 */
+	(void)setsockopt(c->out, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if ((c->ssl = SSL_new(ctx)) == NULL ||
 	    (c->rbio = BIO_new(BIO_s_mem())) == NULL ||
 	    (c->wbio = BIO_new(BIO_s_mem())) == NULL)
@@ -88,6 +98,19 @@ tls_conn_fill(struct tls_conn *c)
 		return -1;
 	c->eof = c->dead = 1;
 	return -2;
+}
+
+/*
+ * The handshake is done: acknowledge the client's Finished now.  With no
+ * session ticket to send, nothing else would carry the ACK, and a client
+ * that leaves Nagle on holds its first request until the delayed ACK.
+ */
+void
+tls_conn_quickack(struct tls_conn *c)
+{
+	int one = 1;
+
+	(void)setsockopt(c->in, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
 }
 
 /*

@@ -21,6 +21,7 @@ int	tls_conn_start(struct tls_conn *, SSL_CTX *, const unsigned char *,
 	    size_t);
 int	tls_conn_flush(struct tls_conn *);
 int	tls_conn_fill(struct tls_conn *);
+void	tls_conn_quickack(struct tls_conn *);
 void	tls_conn_reset(struct tls_conn *);
 long long tls_now_ms(void);
 int	tls_remaining(long long);
