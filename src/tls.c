@@ -36,6 +36,13 @@
 
 extern char **environ;
 
+/* What main() made, freed at exit (a leak checker counts it otherwise). */
+static struct {
+	struct handoff	*h;
+	SSL_CTX		*ctx;
+	SSL		*ssl;
+} made;
+
 static int	stderr_is_client(void);
 static int	open_cert_dir(const struct tls_options *);
 static void	check_config(const struct tls_options *, int);
@@ -46,6 +53,7 @@ static int	peek_hello(unsigned char *, size_t *, struct hello *,
 static __dead void refused(const char *, const struct hello *, int);
 static __dead void refused_child(struct tls_child *, const char *,
 		    const struct hello *, int);
+static void	free_made(void);
 
 int
 main(int argc, char *argv[])
@@ -56,7 +64,7 @@ main(int argc, char *argv[])
 	struct tls_refusal why;
 	struct tls_conn conn;
 	struct tls_child child;
-	struct handoff h;
+	static struct handoff h;	/* free_made() frees it after main() */
 	struct hello hello;
 	long long deadline;
 	size_t nearly, nvars;
@@ -75,6 +83,8 @@ main(int argc, char *argv[])
 	if (o.check)
 		check_config(&o, dirfd);
 	handoff_init(&h, o.argv, 0);
+	made.h = &h;
+	atexit(free_made);
 	set_signals();
 
 	deadline = tls_now_ms() + o.handshake_timeout * 1000LL;
@@ -96,7 +106,7 @@ main(int argc, char *argv[])
 		exit(EXIT_TEMPFAIL);
 	}
 	tls_ctx_init();
-	if ((ctx = tls_ctx_new(&o, dirfd, &hello, &why)) == NULL)
+	if ((made.ctx = ctx = tls_ctx_new(&o, dirfd, &hello, &why)) == NULL)
 		refused_child(&child, why.reason, &hello, why.status);
 	if (dirfd != -1)
 		close(dirfd);
@@ -108,6 +118,7 @@ main(int argc, char *argv[])
 	conn.out = STDOUT_FILENO;
 	if (tls_conn_start(&conn, ctx, early, nearly) == -1)
 		refused_child(&child, "no-memory", &hello, EXIT_TEMPFAIL);
+	made.ssl = conn.ssl;
 	if (tls_handshake(&conn, deadline, &why) == -1)
 		refused_child(&child, why.reason, &hello, why.status);
 	tls_conn_quickack(&conn);
@@ -116,6 +127,15 @@ main(int argc, char *argv[])
 	tls_child_go(&child, vars, nvars);
 	status = tls_relay(&conn, child.sock, child.pid, o.lingering_close);
 	return status;
+}
+
+static void
+free_made(void)
+{
+	SSL_free(made.ssl);	/* and its BIOs */
+	SSL_CTX_free(made.ctx);
+	if (made.h != NULL)
+		handoff_free(made.h);
 }
 
 /*

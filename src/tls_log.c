@@ -52,7 +52,8 @@ tls_log(const char *fmt, ...)
 	if (len > (int)sizeof(line) - 2)
 		len = sizeof(line) - 2;
 	line[len++] = '\n';
-	(void)write(STDERR_FILENO, line, len);
+	if (write(STDERR_FILENO, line, len) == -1)
+		return;		/* nowhere left to say so */
 }
 
 /* The client as the bridge described it: "IP:PORT", or "-". */
