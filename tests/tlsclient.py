@@ -11,7 +11,8 @@ pattern, read while receiving), then ends its side as --end says:
   tcp      a TCP shutdown of writing without close_notify (truncation)
   none     nothing: keeps its side open until the server ends
   abort    a reset, at once
-and reads until the server's close_notify, EOF or reset.  What it got goes
+and reads until the server's close_notify, EOF or reset (then, with
+--hold SECONDS, keeps the socket open that long before closing it).  What it got goes
 to stdout (or, with --bytes, its SHA-256 and length); one line to stderr:
   end=close_notify|eof|reset alpn=... sent_sha256=... (with --bytes)
 Exit 0 when the handshake succeeded, 2 when it failed (the alert's reason on
@@ -23,6 +24,7 @@ import select
 import socket
 import ssl
 import sys
+import time
 
 CHUNK = 16384
 RAW = None
@@ -56,6 +58,8 @@ def main():
     ap.add_argument("--bytes", type=int)
     ap.add_argument("--timeout", type=float, default=30)
     ap.add_argument("--raw", help="a file for every byte received, as is")
+    ap.add_argument("--hold", type=float, default=0,
+                    help="seconds to keep the socket open after the end")
     a = ap.parse_args()
     global RAW
     if a.raw:
@@ -182,6 +186,8 @@ def main():
             res = read_some(sock, inc, obj, got, got_hash)
             if isinstance(res, str):
                 end = res
+    if a.hold:
+        time.sleep(a.hold)
     line = "end=%s" % end
     line += " alpn=%s" % (obj.selected_alpn_protocol() or "-")
     line += " version=%s" % obj.version()
