@@ -69,7 +69,7 @@ main(int argc, char *argv[])
 	long long deadline;
 	size_t nearly, nvars;
 	SSL_CTX *ctx;
-	int quiet, dirfd, status;
+	int quiet, dirfd, status, errp[2] = { -1, -1 };
 
 	/* before anything could be said on fd 2: is it the client? */
 	if ((quiet = stderr_is_client()))
@@ -101,10 +101,19 @@ main(int argc, char *argv[])
 		    EXIT_TLS_REFUSED);
 	}
 
-	if (tls_child_start(&child, &o, &h, environ, STDERR_FILENO) == -1) {
+	/*
+	 * The handler's stderr: ours (the log), or, when ours is /dev/null
+	 * because fd 2 was the client, a pipe the relay logs with --syslog.
+	 */
+	if (quiet && o.use_syslog && pipe2(errp, O_CLOEXEC) == -1)
+		errp[0] = errp[1] = -1;
+	if (tls_child_start(&child, &o, &h, environ,
+	    errp[1] != -1 ? errp[1] : STDERR_FILENO) == -1) {
 		tls_log("cannot start the handler: %s", strerror(errno));
 		exit(EXIT_TEMPFAIL);
 	}
+	if (errp[1] != -1)
+		close(errp[1]);
 	tls_ctx_init();
 	if ((made.ctx = ctx = tls_ctx_new(&o, dirfd, &hello, &why)) == NULL)
 		refused_child(&child, why.reason, &hello, why.status);
@@ -125,7 +134,8 @@ main(int argc, char *argv[])
 
 	nvars = tls_env_session(conn.ssl, vars, sizeof(vars));
 	tls_child_go(&child, vars, nvars);
-	status = tls_relay(&conn, child.sock, child.pid, o.lingering_close);
+	status = tls_relay(&conn, child.sock, child.pid, o.lingering_close,
+	    errp[0]);
 	return status;
 }
 

@@ -25,6 +25,7 @@
 
 #include <openssl/err.h>
 
+#include "log.h"
 #include "tls_handshake.h"
 #include "tls_log.h"
 #include "tls_relay.h"
@@ -59,6 +60,9 @@ struct relay {
 	int	 status;
 	int	 cut;		/* the client was reset */
 	long long linger_until;
+	int	 errfd;		/* the handler's stderr, for --syslog; or -1 */
+	char	 err[200];	/* a line of it, not yet logged */
+	size_t	 errlen;
 };
 
 static void	from_client(struct relay *);
@@ -71,14 +75,17 @@ static int	exiting(pid_t);
 static void	cut(struct relay *);
 static int	finished(struct relay *);
 static void	wait_events(struct relay *);
+static void	handler_stderr(struct relay *, int);
+static void	log_stderr_line(struct relay *, size_t);
 
 /*
  * Relay until the handler (pid, on socket h) has ended and the client is
- * done or --lingering-close has passed.  The handler's status, as the
- * shell gives it (128 + signal).
+ * done or --lingering-close has passed.  errfd, unless -1, is the read end
+ * of the handler's stderr, logged line by line.  The handler's status, as
+ * the shell gives it (128 + signal).
  */
 int
-tls_relay(struct tls_conn *c, int h, pid_t pid, int linger)
+tls_relay(struct tls_conn *c, int h, pid_t pid, int linger, int errfd)
 {
 	struct relay r;
 
@@ -88,8 +95,11 @@ tls_relay(struct tls_conn *c, int h, pid_t pid, int linger)
 	r.pid = pid;
 	r.linger_ms = linger * 1000;
 	r.linger_until = -1;
+	r.errfd = errfd;
 	r.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	(void)fcntl(h, F_SETFL, O_NONBLOCK);
+	if (errfd != -1)
+		(void)fcntl(errfd, F_SETFL, O_NONBLOCK);
 	for (;;) {
 		from_client(&r);
 		to_handler(&r);
@@ -103,6 +113,7 @@ tls_relay(struct tls_conn *c, int h, pid_t pid, int linger)
 	}
 	if (r.pidfd != -1)
 		close(r.pidfd);
+	handler_stderr(&r, 1);
 	return r.status;
 }
 
@@ -321,8 +332,8 @@ finished(struct relay *r)
 static void
 wait_events(struct relay *r)
 {
-	struct pollfd p[4];
-	int n = 0, timeout = -1, in = -1, pidx = -1;
+	struct pollfd p[5];
+	int n = 0, timeout = -1, in = -1, pidx = -1, eidx = -1;
 
 	if (!r->client_done && r->toh_len == 0) {
 		if (!r->want_net)
@@ -347,6 +358,11 @@ wait_events(struct relay *r)
 		p[n++].events = POLLIN;
 	} else if (!r->ended && timeout != 0)
 		timeout = 100;
+	if (r->errfd != -1) {
+		eidx = n;
+		p[n].fd = r->errfd;
+		p[n++].events = POLLIN;
+	}
 	if (r->linger_until != -1 && timeout != 0)
 		timeout = tls_remaining(r->linger_until);
 	if (poll(p, n, timeout) <= 0)
@@ -355,4 +371,58 @@ wait_events(struct relay *r)
 		(void)tls_conn_fill(r->c);
 	if (pidx != -1 && p[pidx].revents != 0)
 		r->pid_ready = 1;
+	if (eidx != -1 && p[eidx].revents != 0)
+		handler_stderr(r, 0);
+}
+
+/*
+ * Log what the handler wrote to its stderr, a line at a time (a longer
+ * one in pieces); at the end (last), the rest of a line too.
+ */
+static void
+handler_stderr(struct relay *r, int last)
+{
+	char *nl;
+	size_t len;
+	ssize_t n;
+
+	while (r->errfd != -1) {
+		n = read(r->errfd, r->err + r->errlen,
+		    sizeof(r->err) - r->errlen);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0) {
+				close(r->errfd);
+				r->errfd = -1;
+				last = 1;
+			}
+			break;
+		}
+		r->errlen += n;
+		while ((nl = memchr(r->err, '\n', r->errlen)) != NULL) {
+			len = nl - r->err;
+			log_stderr_line(r, len);
+			memmove(r->err, nl + 1, r->errlen - len - 1);
+			r->errlen -= len + 1;
+		}
+		if (r->errlen == sizeof(r->err)) {
+			log_stderr_line(r, r->errlen);
+			r->errlen = 0;
+		}
+	}
+	if (last && r->errlen > 0) {
+		log_stderr_line(r, r->errlen);
+		r->errlen = 0;
+	}
+}
+
+/* Escaped as the bridge escapes text from outside: no forged line. */
+static void
+log_stderr_line(struct relay *r, size_t len)
+{
+	char esc[LOG_ESCAPED_SIZE(sizeof(r->err))];
+
+	log_escape(esc, sizeof(esc), r->err, len);
+	tls_log("handler: %s", esc);
 }

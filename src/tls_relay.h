@@ -9,7 +9,7 @@
 
 extern volatile sig_atomic_t tls_told_to_stop;
 
-int	tls_relay(struct tls_conn *, int, pid_t, int);
+int	tls_relay(struct tls_conn *, int, pid_t, int, int);
 int	tls_wait_status(pid_t);
 
 #endif

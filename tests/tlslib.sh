@@ -66,3 +66,40 @@ s_client() {
 	timeout "$(scaled 20)" openssl s_client -connect "127.0.0.1:$port" \
 	    -quiet -verify_return_error "$@" 2>"$T/s_client.err"
 }
+
+# devlog_ok: true when a private /dev/log can be made (root, unshare -m).
+devlog_ok() {
+	[ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null &&
+	    command -v socat >/dev/null && mkdir -p "$T/probe-mnt" &&
+	    unshare -m sh -c 'mount -t tmpfs tmpfs "$1"' sh "$T/probe-mnt" \
+	    2>/dev/null
+}
+
+# with_devlog NAME CMD...: CMD in a mount namespace of its own whose /dev
+# is a tmpfs with the usual devices bound back, and /dev/log bound to a
+# datagram socket in $T that socat reads into $T/NAME.log (as
+# logging.test does it).  In the background; pid is CMD's.
+with_devlog() {
+	local name=$1
+	shift
+	mkdir -p "$T/$name.olddev"
+	bg socat -u "UNIX-RECV:$T/$name.devlog" "OPEN:$T/$name.log,creat,append"
+	wait_for 5 test -S "$T/$name.devlog" ||
+	    fail "syslog $name: socat did not listen"
+	bg unshare -m sh -c '
+		set -e
+		mount --rbind /dev "$1"
+		mount -t tmpfs -o mode=755 tmpfs /dev
+		for n in null zero full random urandom tty; do
+			[ -e "$1/$n" ] || continue
+			: >"/dev/$n"
+			mount --bind "$1/$n" "/dev/$n"
+		done
+		ln -s /proc/self/fd /dev/fd
+		: >/dev/log
+		mount --bind "$2" /dev/log
+		umount -l "$1"
+		shift 2
+		exec "$@"' sh "$T/$name.olddev" "$T/$name.devlog" "$@"
+	pid=$!
+}
