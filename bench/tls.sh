@@ -143,7 +143,7 @@ ratio() {
     echo "  sockbridge-tls / haproxy:        $(ratio sockbridge-tls haproxy)"
 
 # --- the relay's throughput
-echo "relay throughput, one connection, $MB MB server to client (median of 3):"
+echo "relay throughput, one connection, $MB MB server to client (median of $ROUNDS):"
 printf '#!/bin/sh\nexec head -c %d /dev/zero\n' $((MB << 20)) >"$T/bulk.sh"
 chmod +x "$T/bulk.sh"
 sb bulk -- "$SOCKBRIDGE_TLS" --cert "$T/cert.pem" --key "$T/key.pem" \
@@ -154,9 +154,10 @@ if [ -n "$STUNNEL" ]; then
 	sb stbulk -- "$STUNNEL" "$T/bulk.conf"
 	BULK="$BULK stunnel-inetd:$port_stbulk"
 fi
-for b in $BULK; do
-	rates=
-	for r in 1 2 3; do
+# servers in turn within each round, as for the rate: load changes evenly
+declare -A BRATES
+for r in $(seq "$ROUNDS"); do
+	for b in $BULK; do
 		out=$("$LOAD" -d -p "${b#*:}")
 		bytes=$(printf '%s\n' "$out" | sed -n 's/bytes=\([0-9]*\).*/\1/p')
 		secs=$(printf '%s\n' "$out" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
@@ -165,11 +166,13 @@ for b in $BULK; do
 			echo "  ${b%%:*}: short: $out"
 			[ "${b%%:*}" = sockbridge-tls ] && failed=1
 		fi
-		rates="$rates $(awk -v b="$bytes" -v s="$secs" \
-		    'BEGIN { printf "%d", b / 1048576 / s }')"
+		BRATES[${b%%:*}]="${BRATES[${b%%:*}]:-} $(awk -v b="$bytes" \
+		    -v s="$secs" 'BEGIN { printf "%d", b / 1048576 / s }')"
 	done
+done
+for b in $BULK; do
 	printf '  %-16s %6s MB/s (rounds:%s)\n' "${b%%:*}" \
-	    "$(printf '%s\n' $rates | median)" "$rates"
+	    "$(printf '%s\n' ${BRATES[${b%%:*}]} | median)" "${BRATES[${b%%:*}]}"
 done
 
 # --- private memory per open connection
