@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <openssl/ssl.h>
 
@@ -160,6 +161,9 @@ check_combination(struct tls_options *o)
 		errx(EXIT_MISUSE, "--crl needs --ca");
 	if ((o->verify != VERIFY_NONE) != (o->ca != NULL))
 		errx(EXIT_MISUSE, "--verify-client and --ca go together");
+	/* else the handler's process would fail, after the handshake */
+	if ((o->user != NULL || o->tls_user != NULL) && geteuid() != 0)
+		errx(EXIT_MISUSE, "--user and --tls-user need root");
 	if (o->user != NULL && o->tls_user == NULL)
 		errx(EXIT_MISUSE, "--user needs --tls-user: the handler's uid "
 		    "must not do the TLS");

@@ -19,9 +19,10 @@ make_ca() {
 }
 
 # make_cert CA NAME KIND SUBJECT [SAN]: a certificate signed by CA, kind ec
-# or rsa, in $T/NAME.crt (leaf then CA: a chain) and $T/NAME.key.
+# or rsa, in $T/NAME.crt (leaf then CA: a chain) and $T/NAME.key; its
+# serial is random, or $SERIAL when set (0x...).
 make_cert() {
-	local ca=$1 name=$2 kind=$3 subj=$4 san=${5:-} opt
+	local ca=$1 name=$2 kind=$3 subj=$4 san=${5:-} opt serial
 	case $kind in
 	ec) opt="-newkey ec -pkeyopt ec_paramgen_curve:P-256" ;;
 	rsa) opt="-newkey rsa:2048" ;;
@@ -33,8 +34,11 @@ make_cert() {
 		echo "basicConstraints=CA:FALSE"
 		[ -n "$san" ] && echo "subjectAltName=$san"
 	} >"$T/$name.ext"
+	serial=-CAcreateserial
+	[ -n "${SERIAL:-}" ] && serial="-set_serial $SERIAL"
+	# shellcheck disable=SC2086
 	openssl x509 -req -in "$T/$name.csr" -CA "$T/$ca.crt" \
-	    -CAkey "$T/$ca.key" -CAcreateserial -days 2 \
+	    -CAkey "$T/$ca.key" $serial -days 2 \
 	    -extfile "$T/$name.ext" -out "$T/$name.leaf" 2>/dev/null || return 1
 	cat "$T/$name.leaf" "$T/$ca.crt" >"$T/$name.crt"
 }
