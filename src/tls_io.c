@@ -14,6 +14,7 @@
 #include "tls_io.h"
 
 #define CHUNK	16384
+#define OUT_MAX	(16 * CHUNK)	/* the most one write(2) takes */
 
 int
 tls_conn_start(struct tls_conn *c, SSL_CTX *ctx, const unsigned char *early,
@@ -47,12 +48,12 @@ tls_conn_start(struct tls_conn *c, SSL_CTX *ctx, const unsigned char *early,
 int
 tls_conn_flush(struct tls_conn *c)
 {
-	char sink[CHUNK * 4], *p;
+	char sink[CHUNK], *p;
 	long len;
-	ssize_t n;
+	ssize_t n, drop;
 
 	while (!c->dead && (len = BIO_get_mem_data(c->wbio, &p)) > 0) {
-		n = write(c->out, p, len > CHUNK * 4 ? CHUNK * 4 : len);
+		n = write(c->out, p, len > OUT_MAX ? OUT_MAX : len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -62,7 +63,9 @@ tls_conn_flush(struct tls_conn *c)
 			break;
 		}
 		/* drop what went: a memory BIO reads from its front */
-		BIO_read(c->wbio, sink, (int)n);
+		while (n > 0 &&
+		    (drop = BIO_read(c->wbio, sink, n > CHUNK ? CHUNK : n)) > 0)
+			n -= drop;
 	}
 	if (c->dead)
 		(void)BIO_reset(c->wbio);

@@ -31,7 +31,7 @@
 #include "tls_relay.h"
 
 #define CHUNK		16384
-#define OUT_HIGH	(4 * CHUNK)	/* ciphertext queued for the client */
+#define OUT_HIGH	(16 * CHUNK)	/* ciphertext queued for the client */
 #define PF_EXITING	0x00000004	/* linux/sched.h */
 
 #ifndef SYS_pidfd_open
@@ -196,7 +196,7 @@ to_handler(struct relay *r)
 static void
 from_handler(struct relay *r)
 {
-	char buf[CHUNK];
+	char buf[4 * CHUNK];
 	ssize_t n;
 
 	while (!r->h_eof && !r->c->dead &&
