@@ -3,7 +3,8 @@
  * activator's sockets are removed: a handler that understands socket
  * activation would otherwise take fd 3 (or UPSTART_FDS) for its own.
  * Stale per-connection variables from an outer server are removed too,
- * so that every one a handler sees describes its own client.
+ * so that every one a handler sees describes its own client: the TLS
+ * names as well, which sockbridge-tls sets.
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include "compat.h"
 #include "env.h"
 #include "proxied.h"
+#include "tls_vars.h"
 
 static const char *const activator_vars[] = {
 	"LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET",
@@ -49,6 +51,7 @@ env_init(struct env *env, char *const *environ, int strip_upstart)
 		if (named_in(environ[i], activator_vars) ||
 		    named_in(environ[i], conn_var_names) ||
 		    named_in(environ[i], proxied_var_names) ||
+		    named_in(environ[i], tls_var_names) ||
 		    (strip_upstart && named_in(environ[i],
 		    upstart_event_vars)))
 			continue;
