@@ -25,8 +25,8 @@
 
 #include "children.h"
 #include "compat.h"
+#include "grace.h"
 #include "log.h"
-#include "serve.h"
 
 #define KILL_GRACE_MS	(KILL_GRACE_SECONDS * 1000LL)
 
