@@ -46,6 +46,7 @@
 #include "pending.h"
 #include "proxied.h"
 #include "serve.h"
+#include "signals.h"
 #include "stats.h"
 #include "watchdog.h"
 
@@ -88,6 +89,7 @@ struct server {
 	long long	 drain_until;	/* ms; 0 while serving */
 	int		 stops_seen;	/* SIGTERM/SIGINT handled so far */
 	int		 cut_off;	/* drain had to signal handlers */
+	struct signal_requests asked;	/* by signals, this loop pass */
 };
 
 /* A connection on its way to a handler, and where it came from. */
@@ -111,11 +113,6 @@ struct client {
 	char		 connnum[32];	/* TCPCONNNUM=N */
 };
 
-static volatile sig_atomic_t got_child, stop_requests, got_hup, got_usr1;
-static sigset_t alarm_signal;
-
-static void	catch_signals(sigset_t *);
-static void	on_signal(int);
 static char    *with_newline(const char *);
 static int	wait_plan(struct server *, long long, struct timespec *,
 		    int *);
@@ -194,11 +191,12 @@ serve(const struct serve_options *opts, struct listeners *ls,
 	bucket_init(&sv.accept_bucket, sv.stats.started);
 	for (i = 0; i < ls->n; i++)
 		fixed_local_address(ls->l[i].fd, &sv.local[i]);
-	catch_signals(&waitmask);
+	signals_catch(&waitmask);
 	sv.idle_since = now_ms();
 	notify_send("READY=1");
 	for (;;) {
-		if (got_child || sv.children.leaderless > 0)
+		signals_take(&sv.asked);
+		if (sv.asked.child || sv.children.leaderless > 0)
 			reap_children(&sv);
 		handle_stop(&sv, now_ms());
 		handle_requests(&sv, now_ms());
@@ -347,7 +345,7 @@ clients_waiting(struct server *sv)
 static void
 handle_stop(struct server *sv, long long now)
 {
-	int n, requests = stop_requests;
+	int n, requests = sv->asked.stops;
 
 	if (requests != sv->stops_seen) {
 		if (sv->stops_seen == 0)
@@ -375,8 +373,7 @@ handle_requests(struct server *sv, long long now)
 {
 	char text[1024];
 
-	if (got_hup) {
-		got_hup = 0;
+	if (sv->asked.reload) {
 		if (sv->opts->admit.rules_file == NULL)
 			log_error("SIGHUP: no --rules file to read again");
 		else if (admission_reload(sv->admission, text,
@@ -388,8 +385,7 @@ handle_requests(struct server *sv, long long now)
 	}
 	sv->stats.running = sv->children.n;
 	sv->stats.timeouts = sv->children.timeouts;
-	if (got_usr1) {
-		got_usr1 = 0;
+	if (sv->asked.stats) {
 		stats_line(&sv->stats, now, text, sizeof(text));
 		log_notice("%s", text);
 	}
@@ -599,12 +595,12 @@ accept_guarded(int listener, struct sockaddr_storage *remote, socklen_t *len)
 		memset(&guard, 0, sizeof(guard));
 		guard.it_value.tv_usec = ACCEPT_GUARD_MS * 1000;
 		setitimer(ITIMER_REAL, &guard, NULL);
-		sigprocmask(SIG_UNBLOCK, &alarm_signal, NULL);
+		signals_alarm(1);
 	}
 	fd = accept4(listener, (struct sockaddr *)remote, len, SOCK_CLOEXEC);
 	if (blocking) {
 		error = errno;
-		sigprocmask(SIG_BLOCK, &alarm_signal, NULL);
+		signals_alarm(0);
 		memset(&off, 0, sizeof(off));
 		setitimer(ITIMER_REAL, &off, NULL);
 		errno = error;
@@ -932,7 +928,6 @@ reap_children(struct server *sv)
 	long long now;
 	int status, before = sv->children.n;
 
-	got_child = 0;
 	while (children_reap(&sv->children, &gone, &status)) {
 		now = now_ms();
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -964,53 +959,4 @@ with_newline(const char *text)
 	if (asprintf(&line, "%s\n", text) == -1)
 		err(EXIT_TEMPFAIL, "asprintf");
 	return line;
-}
-
-/*
- * Block the signals the loop handles; waitmask is what ppoll() waits with:
- * empty, whatever mask the bridge inherited.  SIGPIPE is ignored here (a
- * log on a closed pipe must not kill the bridge); handlers get it back.
- */
-static void
-catch_signals(sigset_t *waitmask)
-{
-	struct sigaction sa;
-	sigset_t block;
-
-	sigemptyset(&block);
-	sigaddset(&block, SIGCHLD);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGALRM);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGUSR1);
-	sigemptyset(&alarm_signal);
-	sigaddset(&alarm_signal, SIGALRM);
-	if (sigprocmask(SIG_SETMASK, &block, NULL) == -1)
-		err(EXIT_TEMPFAIL, "sigprocmask");
-	sigemptyset(waitmask);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGCHLD, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: it ends accept() */
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-}
-
-static void
-on_signal(int sig)
-{
-	if (sig == SIGCHLD)
-		got_child = 1;
-	else if (sig == SIGHUP)
-		got_hup = 1;
-	else if (sig == SIGUSR1)
-		got_usr1 = 1;
-	else if (sig != SIGALRM)
-		stop_requests++;
 }
