@@ -22,7 +22,7 @@ struct client {
 	struct sockaddr_storage remote;	/* whom the rules are asked about */
 	struct conn_info ci;
 	struct source	 src;
-	struct decision	 d;		/* admission.c's, filled by the caller */
+	struct decision	 d;		/* admission.c's, by the caller */
 	struct proxied	 px;		/* from the PROXY header */
 	char		 via[CONN_TEXT_SIZE];	/* the balancer, for the log */
 	char		 connnum[32];	/* TCPCONNNUM=N */

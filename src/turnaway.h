@@ -36,7 +36,7 @@ struct turnaway_facts {
 	const char	*rule;		/* denied: the rule's name */
 	int		 max_per_source;
 	unsigned long	 count;		/* rate-limited: refused; gone: gone */
-	const char	*why;		/* proxy-error: reason; spawn: handler */
+	const char	*why;		/* proxy-error: reason; spawn: argv0 */
 	const char	*first;		/* proxy-error: what came, escaped */
 	int		 error;		/* spawn error: errno */
 	int		 throttled;	/* no line this time (rate, gone) */
@@ -48,7 +48,7 @@ typedef void	(*turnaway_text_fn)(const struct turnaway_facts *, char *,
 /* How each reason turns a client away. */
 struct turnaway {
 	size_t		 counter;	/* in struct stats, or NOT_COUNTED */
-	int		 level;		/* LOG_INFO: none with --quiet; LOG_ERR */
+	int		 level;		/* LOG_INFO: none if --quiet; LOG_ERR */
 	int		 names_peer;	/* the line says remote= */
 	enum turnaway_line line;
 	int		 at_once;	/* closed at once: nobody is there */
