@@ -24,9 +24,10 @@
 #include <string.h>
 
 #include "children.h"
+#include "clock.h"
 #include "compat.h"
+#include "grace.h"
 #include "log.h"
-#include "serve.h"
 
 #define KILL_GRACE_MS	(KILL_GRACE_SECONDS * 1000LL)
 
@@ -110,6 +111,35 @@ children_reap(struct children *ch, struct child *gone, int *status)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Reap every handler that ended, count it in st and log its end, and drop
+ * the entries whose group is gone.  Returns 1 if the last one running
+ * has just gone: the bridge is idle from now.
+ */
+int
+children_ended(struct children *ch, struct stats *st)
+{
+	struct child gone;
+	long long ms;
+	int status, before = ch->n;
+
+	while (children_reap(ch, &gone, &status)) {
+		ms = now_ms() - gone.started;
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			st->ended_ok++;
+		else
+			st->ended_failed++;
+		if (WIFSIGNALED(status))
+			log_info("end pid=%ld signal=%d ms=%lld",
+			    (long)gone.pid, WTERMSIG(status), ms);
+		else
+			log_info("end pid=%ld status=%d ms=%lld",
+			    (long)gone.pid, WEXITSTATUS(status), ms);
+	}
+	children_prune(ch);
+	return before > 0 && ch->n == 0;
 }
 
 /*

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include "conn.h"
+#include "stats.h"
 
 /* A running handler. */
 struct child {
@@ -32,6 +33,7 @@ void	children_add(struct children *, pid_t, long long,
 	    const struct source *);
 int	children_from(const struct children *, const struct source *);
 int	children_reap(struct children *, struct child *, int *);
+int	children_ended(struct children *, struct stats *);
 int	children_prune(struct children *);
 long long children_police(struct children *, long long, long long);
 int	children_terminate(struct children *, long long);

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "handoff.h"
+#include "signals.h"
 
 #ifndef SYS_close_range
 #define SYS_close_range		436	/* the same on every architecture */
@@ -51,11 +52,6 @@
 
 /* execvp(3)'s search path when PATH is not set (glibc's _CS_PATH). */
 #define DEFAULT_PATH	"/bin:/usr/bin"
-
-/* The signals serve.c catches or ignores in the bridge itself. */
-static const int bridge_signals[] = {
-	SIGCHLD, SIGTERM, SIGINT, SIGALRM, SIGHUP, SIGUSR1, SIGPIPE
-};
 
 static __dead void become_handler(const struct handoff *, int,
 		    char *const *, volatile int *);
@@ -191,10 +187,10 @@ fail:
 
 /*
  * The signals a handler would otherwise inherit in a state other than
- * SIG_DFL: those the bridge handles, and those it was started with
- * ignored (exec keeps an ignored signal ignored).  glibc's sigaction()
- * will not even look at its internal signals 32 and 33, so those are
- * always reset.
+ * SIG_DFL: those the bridge handles or ignores (signals.c), and those it
+ * was started with ignored (exec keeps an ignored signal ignored).  glibc's
+ * sigaction() will not even look at its internal signals 32 and 33, so
+ * those are always reset.
  */
 static void
 find_signals_to_reset(struct handoff *h)
@@ -207,8 +203,10 @@ find_signals_to_reset(struct handoff *h)
 	for (sig = 1; sig < NSIG; sig++) {
 		if (sig == SIGKILL || sig == SIGSTOP)
 			continue;
-		for (handled = 0, i = 0; i < nitems(bridge_signals); i++)
-			handled |= bridge_signals[i] == sig;
+		for (handled = 0, i = 0; i < signals_nhandled; i++)
+			handled |= signals_handled[i] == sig;
+		for (i = 0; i < signals_nignored; i++)
+			handled |= signals_ignored[i] == sig;
 		if (handled || sigaction(sig, NULL, &sa) == -1 ||
 		    sa.sa_handler != SIG_DFL)
 			h->reset[h->nreset++] = sig;

@@ -50,7 +50,7 @@ void
 pending_free(struct pending *p)
 {
 	while (p->n > 0) {
-		close(p->c[p->n - 1].fd);
+		close(p->c[p->n - 1].a.fd);
 		free(p->c[p->n - 1].buf);
 		p->n--;
 	}
@@ -59,17 +59,15 @@ pending_free(struct pending *p)
 }
 
 /*
- * Wait for the header of the client on fd (accepted on listener from
- * remote).  Returns 0, or -1 when there is no room or memory: the fd is
- * still the caller's then.  What has already come is read at once: a
- * balancer sends its header with the connection, so most headers are
- * whole by the time they are accepted, and done is called before this
- * returns, without a trip through the poll.
+ * Wait for the header of the client that arrived as a.  Returns 0, or -1
+ * when there is no room or memory: the fd is still the caller's then.
+ * What has already come is read at once: a balancer sends its header
+ * with the connection, so most headers are whole by the time they are
+ * accepted, and done is called before this returns, without a trip
+ * through the poll.
  */
 int
-pending_add(struct pending *p, int fd, size_t listener,
-    const struct sockaddr_storage *remote, socklen_t remotelen,
-    long long now)
+pending_add(struct pending *p, const struct arrival *a, long long now)
 {
 	struct pending_conn *pc;
 	struct proxy_result result;
@@ -82,10 +80,7 @@ pending_add(struct pending *p, int fd, size_t listener,
 	memset(pc, 0, sizeof(*pc));
 	if ((pc->buf = malloc(p->opts->header_max)) == NULL)
 		return -1;
-	pc->fd = fd;
-	pc->listener = listener;
-	pc->remote = *remote;
-	pc->remotelen = remotelen;
+	pc->a = *a;
 	pc->until = now + p->opts->timeout_ms;
 	p->n++;
 	if ((rv = step(p, pc, &result, &reason)) != 0)
@@ -99,7 +94,7 @@ pending_pollfds(const struct pending *p, struct pollfd *pfd)
 	int i;
 
 	for (i = 0; i < p->n; i++) {
-		pfd[i].fd = p->c[i].fd;
+		pfd[i].fd = p->c[i].a.fd;
 		pfd[i].events = POLLIN;
 		pfd[i].revents = 0;
 	}
@@ -169,7 +164,7 @@ step(struct pending *p, struct pending_conn *pc, struct proxy_result *result,
 	ssize_t got;
 	int need;
 
-	got = recv(pc->fd, pc->buf + pc->len, o->header_max - pc->len,
+	got = recv(pc->a.fd, pc->buf + pc->len, o->header_max - pc->len,
 	    MSG_PEEK | MSG_DONTWAIT);
 	if (got == -1 && (errno == EAGAIN || errno == EINTR))
 		return 0;
@@ -184,7 +179,7 @@ step(struct pending *p, struct pending_conn *pc, struct proxy_result *result,
 		return -1;
 	if (need > 0) {
 		/* all of it is header: take it, or poll would say "ready" */
-		got = recv(pc->fd, pc->buf + pc->len, got, MSG_DONTWAIT);
+		got = recv(pc->a.fd, pc->buf + pc->len, got, MSG_DONTWAIT);
 		if (got <= 0) {
 			*reason = "connection-error";
 			return -1;
@@ -195,7 +190,7 @@ step(struct pending *p, struct pending_conn *pc, struct proxy_result *result,
 	if (proxy_header_parse(pc->buf, pc->seen, o->versions,
 	    o->header_max, result, reason) == -1)
 		return -1;
-	got = recv(pc->fd, pc->buf + pc->len, result->length - pc->len,
+	got = recv(pc->a.fd, pc->buf + pc->len, result->length - pc->len,
 	    MSG_DONTWAIT);
 	if (got != (ssize_t)(result->length - pc->len)) {
 		*reason = "connection-error";

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <stddef.h>
 
+#include "arrival.h"
 #include "proxy_header.h"
 
 /* --proxy-protocol, --proxy-timeout, --proxy-header-max */
@@ -17,10 +18,7 @@ struct pending_options {
 
 /* A client whose header is still on its way (see pending.c). */
 struct pending_conn {
-	int		 fd;
-	size_t		 listener;	/* the listener it came to */
-	struct sockaddr_storage remote;	/* the socket's peer: the proxy */
-	socklen_t	 remotelen;
+	struct arrival	 a;		/* its peer is the proxy */
 	long long	 until;		/* ms: its header is due */
 	unsigned char	*buf;		/* header_max bytes */
 	size_t		 len;		/* taken from the socket */
@@ -47,8 +45,7 @@ struct pending {
 void	pending_init(struct pending *, int, const struct pending_options *,
 	    pending_done_fn, void *);
 void	pending_free(struct pending *);
-int	pending_add(struct pending *, int, size_t,
-	    const struct sockaddr_storage *, socklen_t, long long);
+int	pending_add(struct pending *, const struct arrival *, long long);
 int	pending_pollfds(const struct pending *, struct pollfd *);
 void	pending_events(struct pending *, const struct pollfd *, int,
 	    long long);

@@ -26,9 +26,6 @@ struct serve_options {
 	int		keepalive;
 };
 
-/* After SIGTERM or a timeout, how long a handler has before SIGKILL. */
-#define KILL_GRACE_SECONDS	3
-
 int	serve(const struct serve_options *, struct listeners *,
 	    struct env *, struct handoff *);
 

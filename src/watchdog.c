@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "grace.h"
 #include "log.h"
-#include "serve.h"
 #include "watchdog.h"
 
 static void	sleep_seconds(long long);

@@ -1,0 +1,66 @@
+/*
+ * drain.c: stopping.  The first SIGTERM or SIGINT stops accepting and
+ * gives the handlers --drain-timeout to finish; a second ends that wait.
+ * When the wait is over, the handlers still running are cut off (SIGTERM,
+ * then SIGKILL after the grace, children.c) and the bridge will exit 1.
+ */
+#include "config.h"
+
+#include <unistd.h>
+
+#include "drain.h"
+#include "log.h"
+#include "notify.h"
+
+static void	start_drain(struct drain *, struct listeners *, int, long long);
+
+/* stops: how many SIGTERM and SIGINT so far; handlers: how many run. */
+void
+drain_stops(struct drain *d, int stops, struct listeners *ls, int handlers,
+    long long now)
+{
+	if (stops == d->stops_seen)
+		return;
+	if (d->stops_seen == 0)
+		start_drain(d, ls, handlers, now);
+	if (stops > 1)
+		d->until = now;
+	d->stops_seen = stops;
+}
+
+/* At the drain's end, every handler still running is told to stop. */
+void
+drain_cut_off(struct drain *d, struct children *ch, long long now)
+{
+	int n;
+
+	if (d->until == 0 || now < d->until || d->cut_off || ch->n == 0)
+		return;
+	n = children_terminate(ch, now);
+	d->cut_off = 1;
+	log_info("drain cut off handlers=%d", n);
+}
+
+/*
+ * Stop accepting at once: our copies of the listeners are closed (an
+ * activator keeps its own, and the clients queued there wait for the
+ * next bridge); a unix socket file we made goes too.
+ */
+static void
+start_drain(struct drain *d, struct listeners *ls, int handlers,
+    long long now)
+{
+	size_t i;
+
+	notify_send("STOPPING=1");
+	for (i = 0; i < ls->n; i++)
+		close(ls->l[i].fd);
+	listeners_remove_files(ls);
+	ls->n = 0;
+	d->until = now + d->seconds * 1000;
+	if (d->until == 0)
+		d->until = 1;	/* 0 means "not draining" */
+	if (handlers > 0)
+		log_info("drain handlers=%d seconds=%lld", handlers,
+		    d->seconds);
+}

@@ -1,0 +1,28 @@
+#ifndef SOCKBRIDGE_WATCH_H
+#define SOCKBRIDGE_WATCH_H
+
+#include <poll.h>
+#include <signal.h>
+#include <time.h>
+
+#include "closing.h"
+#include "listener.h"
+#include "pending.h"
+
+/*
+ * What one wait watches (see watch.c): pfd holds the listeners, then the
+ * connections waiting for their PROXY header, then the closing ones.
+ */
+struct watch {
+	struct pollfd	*pfd;
+	int		 listeners, pending, closing;
+};
+
+void	watch_init(struct watch *, int);
+void	watch_free(struct watch *);
+void	watch_wait(struct watch *, const struct listeners *, int,
+	    const struct pending *, const struct closing *,
+	    const struct timespec *, const sigset_t *);
+int	watch_clients_waiting(struct watch *, const struct listeners *);
+
+#endif
