@@ -174,6 +174,7 @@ serve(const struct serve_options *opts, struct listeners *ls,
 		    &waitmask);
 		handle_events(&sv);
 	}
+	notify_flush();		/* a last chance for STOPPING=1 */
 	return server_free(&sv);
 }
 
@@ -274,6 +275,8 @@ handle_requests(struct server *sv, long long now)
 	}
 	status_report(&sv->status, &sv->stats, &sv->children,
 	    sv->asked.stats, now);
+	if (notify_waiting())	/* READY=1 and the like, queue was full */
+		notify_flush();
 }
 
 /*
@@ -375,6 +378,8 @@ plan_wait(struct server *sv, long long now, struct timespec *ts)
 	due = earliest(due, status_due(&sv->status));
 	if (sv->children.leaderless > 0)
 		due = earliest(due, now + GROUP_CHECK_MS);
+	if (notify_waiting())
+		due = earliest(due, now + NOTIFY_RETRY_MS);
 	if (due != -1)
 		left = earliest(left, due > now ? due - now : 0);
 	if (left == -1)
