@@ -32,25 +32,22 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/un.h>
 #include <netinet/in.h>
 
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#define MAX_REPORTED	5	/* failures described on stderr */
+#include "testprog.h"
+#include "testsock.h"
+
 #define MAX_THREADS	1024
 
 enum outcome { OK, F_CONNECT, F_TIMEOUT, F_IO, F_REPLY, NOUTCOMES };
@@ -80,20 +77,18 @@ struct worker {
 
 static struct config	cfg;
 static pthread_barrier_t start_line;
-static pthread_mutex_t	report_lock = PTHREAD_MUTEX_INITIALIZER;
-static int		reported;
 
 static int	cmp_double(const void *, const void *);
 static enum outcome connect_to(const struct config *, int *, double, char *,
 		    size_t);
-static double	now(void);
 static enum outcome one(struct worker *, char *, size_t);
 static double	percentile(const double *, size_t, double);
-static void	report(const char *);
+static enum outcome read_reply(struct worker *, int, double, char *, size_t);
+static enum outcome send_message(const struct config *, int, double, char *,
+		    size_t);
 static void	show(char *, size_t, const char *, size_t);
 static long long timeout_scale(void);
 static void	usage(void);
-static int	wait_fd(int, short, double);
 static void    *work(void *);
 
 static void
@@ -105,36 +100,6 @@ usage(void)
 	    "[-e EXPECTED] [-N]\n"
 	    "              [-S] [-T SECONDS]\n");
 	exit(2);
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Wait until fd has events or deadline passes: 1 ready, 0 timeout. */
-static int
-wait_fd(int fd, short events, double deadline)
-{
-	struct pollfd pfd;
-	double left;
-	int n;
-
-	pfd.fd = fd;
-	pfd.events = events;
-	for (;;) {
-		if ((left = deadline - now()) <= 0)
-			return 0;
-		n = poll(&pfd, 1, (int)(left * 1000) + 1);
-		if (n > 0)
-			return 1;
-		if (n == -1 && errno != EINTR)
-			err(1, "poll");
-	}
 }
 
 /* Describe up to len bytes of s, made printable, in out. */
@@ -158,20 +123,6 @@ show(char *out, size_t outlen, const char *s, size_t len)
 	out[o] = '\0';
 }
 
-static void
-report(const char *why)
-{
-	int n;
-
-	pthread_mutex_lock(&report_lock);
-	n = reported++;
-	if (n < MAX_REPORTED)
-		fprintf(stderr, "client: %s\n", why);
-	else if (n == MAX_REPORTED)
-		fprintf(stderr, "client: more failures not shown\n");
-	pthread_mutex_unlock(&report_lock);
-}
-
 /*
  * Connect within the deadline; *fdp is the connected, non-blocking socket.
  * TCP: a non-blocking connect and poll.  Unix: a non-blocking connect
@@ -193,16 +144,7 @@ connect_to(const struct config *c, int *fdp, double deadline, char *why,
 		return F_CONNECT;
 	}
 	if (unix_sock) {
-		struct timeval tv;
-		double left = deadline - now();
-
-		tv.tv_sec = (time_t)left;
-		tv.tv_usec = (suseconds_t)((left - tv.tv_sec) * 1e6);
-		if (tv.tv_sec == 0 && tv.tv_usec == 0)
-			tv.tv_usec = 1;
-		if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
-		    sizeof(tv)) == -1)
-			err(1, "setsockopt SO_SNDTIMEO");
+		set_send_timeout(fd, deadline - now());
 		while (connect(fd, (struct sockaddr *)&c->addr,
 		    c->addrlen) == -1) {
 			if (errno == EINTR && now() < deadline)
@@ -217,8 +159,7 @@ connect_to(const struct config *c, int *fdp, double deadline, char *why,
 			snprintf(why, whylen, "connect: %s", strerror(e));
 			return F_CONNECT;
 		}
-		if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1)
-			err(1, "fcntl O_NONBLOCK");
+		set_nonblock(fd);
 		*fdp = fd;
 		return OK;
 	}
@@ -248,94 +189,83 @@ connect_to(const struct config *c, int *fdp, double deadline, char *why,
 	return OK;
 }
 
+/* Send the message, then with -S shut the sending side down. */
+static enum outcome
+send_message(const struct config *c, int fd, double deadline, char *why,
+    size_t whylen)
+{
+	int e;
+
+	if ((e = send_all(fd, c->msg, c->msglen, deadline)) == ETIMEDOUT) {
+		snprintf(why, whylen, "send: not done within %.0f s",
+		    c->timeout);
+		return F_TIMEOUT;
+	}
+	if (e != 0) {
+		snprintf(why, whylen, "send: %s", strerror(e));
+		return F_IO;
+	}
+	if (c->halfclose && shutdown(fd, SHUT_WR) == -1) {
+		snprintf(why, whylen, "shutdown: %s", strerror(errno));
+		return F_IO;
+	}
+	return OK;
+}
+
+/* Read the reply to its end and compare it with the one expected. */
+static enum outcome
+read_reply(struct worker *w, int fd, double deadline, char *why,
+    size_t whylen)
+{
+	const struct config *c = w->c;
+	char shown[120];
+	size_t got;
+	int e;
+
+	e = read_all(fd, deadline, w->buf, w->bufsize, &got);
+	if (e == 0 && got == c->expectlen &&
+	    memcmp(w->buf, c->expect, got) == 0)
+		return OK;
+	show(shown, sizeof(shown), w->buf, got);
+	if (e == EMSGSIZE) {
+		snprintf(why, whylen, "reply too long: [%s]", shown);
+		return F_REPLY;
+	}
+	if (e == ETIMEDOUT) {
+		snprintf(why, whylen, "no end of reply within %.0f s, "
+		    "got %zu bytes [%s]", c->timeout, got, shown);
+		return F_TIMEOUT;
+	}
+	if (e != 0) {
+		snprintf(why, whylen, "read: %s after [%s]", strerror(e),
+		    shown);
+		return F_IO;
+	}
+	snprintf(why, whylen, "wrong reply: [%s]", shown);
+	return F_REPLY;
+}
+
 /* One connection, start to end.  Fills why on failure. */
 static enum outcome
 one(struct worker *w, char *why, size_t whylen)
 {
 	const struct config *c = w->c;
 	double start = now(), deadline = start + c->timeout;
-	size_t off = 0, got = 0;
-	ssize_t n;
 	enum outcome res;
-	char shown[120];
 	int fd;
 
 	if ((res = connect_to(c, &fd, deadline, why, whylen)) != OK)
 		return res;
-
-	while (off < c->msglen) {
-		n = send(fd, c->msg + off, c->msglen - off, MSG_NOSIGNAL);
-		if (n >= 0) {
-			off += n;
-			continue;
+	if ((res = send_message(c, fd, deadline, why, whylen)) == OK &&
+	    (res = read_reply(w, fd, deadline, why, whylen)) == OK) {
+		if (w->nlat == w->caplat) {
+			w->caplat = w->caplat ? w->caplat * 2 : 1024;
+			if ((w->lat = reallocarray(w->lat, w->caplat,
+			    sizeof(double))) == NULL)
+				err(1, "reallocarray");
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			snprintf(why, whylen, "send: %s", strerror(errno));
-			res = F_IO;
-			goto out;
-		}
-		if (!wait_fd(fd, POLLOUT, deadline)) {
-			snprintf(why, whylen, "send: not done within %.0f s",
-			    c->timeout);
-			res = F_TIMEOUT;
-			goto out;
-		}
+		w->lat[w->nlat++] = (now() - start) * 1000;
 	}
-	if (c->halfclose && shutdown(fd, SHUT_WR) == -1) {
-		snprintf(why, whylen, "shutdown: %s", strerror(errno));
-		res = F_IO;
-		goto out;
-	}
-
-	for (;;) {
-		if (got == w->bufsize) {
-			show(shown, sizeof(shown), w->buf, got);
-			snprintf(why, whylen, "reply too long: [%s]", shown);
-			res = F_REPLY;
-			goto out;
-		}
-		n = read(fd, w->buf + got, w->bufsize - got);
-		if (n > 0) {
-			got += n;
-			continue;
-		}
-		if (n == 0)
-			break;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			show(shown, sizeof(shown), w->buf, got);
-			snprintf(why, whylen, "read: %s after [%s]",
-			    strerror(errno), shown);
-			res = F_IO;
-			goto out;
-		}
-		if (!wait_fd(fd, POLLIN, deadline)) {
-			show(shown, sizeof(shown), w->buf, got);
-			snprintf(why, whylen, "no end of reply within %.0f s, "
-			    "got %zu bytes [%s]", c->timeout, got, shown);
-			res = F_TIMEOUT;
-			goto out;
-		}
-	}
-
-	if (got != c->expectlen || memcmp(w->buf, c->expect, got) != 0) {
-		show(shown, sizeof(shown), w->buf, got);
-		snprintf(why, whylen, "wrong reply: [%s]", shown);
-		res = F_REPLY;
-		goto out;
-	}
-	if (w->nlat == w->caplat) {
-		w->caplat = w->caplat ? w->caplat * 2 : 1024;
-		if ((w->lat = reallocarray(w->lat, w->caplat,
-		    sizeof(double))) == NULL)
-			err(1, "reallocarray");
-	}
-	w->lat[w->nlat++] = (now() - start) * 1000;
-	res = OK;
-out:
 	close(fd);
 	return res;
 }
@@ -358,7 +288,7 @@ work(void *arg)
 		res = one(w, why, sizeof(why));
 		w->count[res]++;
 		if (res != OK)
-			report(why);
+			report_failure(why);
 	}
 	free(w->buf);
 	return NULL;
@@ -372,7 +302,6 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Nearest-rank percentile of sorted v. */
 /* TEST_TIMEOUT_SCALE, a whole number (default 1), as tests/lib.sh takes it. */
 static long long
 timeout_scale(void)
@@ -386,6 +315,7 @@ timeout_scale(void)
 	return errstr == NULL ? n : 1;
 }
 
+/* Nearest-rank percentile of sorted v. */
 static double
 percentile(const double *v, size_t n, double p)
 {
@@ -402,17 +332,15 @@ percentile(const double *v, size_t n, double p)
 int
 main(int argc, char *argv[])
 {
-	struct addrinfo hints, *res;
-	struct sockaddr_un *sun = (struct sockaddr_un *)&cfg.addr;
 	struct worker *w;
 	pthread_attr_t attr;
-	const char *errstr, *host = NULL, *port = NULL, *path = NULL;
+	const char *host = NULL, *port = NULL, *path = NULL;
 	const char *msg = "hello", *expect = NULL;
 	double *all, t0, secs;
 	long total[NOUTCOMES], failed;
 	size_t nall, k;
 	int ch, i, e, family = AF_UNSPEC, threads = 1, newline = 1;
-	long long n, duration = 0;
+	long long duration = 0;
 
 	cfg.timeout = 10;
 	while ((ch = getopt(argc, argv, "46d:e:h:m:n:Np:St:T:u:")) != -1) {
@@ -424,9 +352,7 @@ main(int argc, char *argv[])
 			family = AF_INET6;
 			break;
 		case 'd':
-			duration = strtonum(optarg, 1, 86400, &errstr);
-			if (errstr != NULL)
-				errx(2, "-d %s: number is %s", optarg, errstr);
+			duration = number_option(ch, optarg, 1, 86400);
 			break;
 		case 'e':
 			expect = optarg;
@@ -438,9 +364,7 @@ main(int argc, char *argv[])
 			msg = optarg;
 			break;
 		case 'n':
-			cfg.conns = strtonum(optarg, 1, 100000000, &errstr);
-			if (errstr != NULL)
-				errx(2, "-n %s: number is %s", optarg, errstr);
+			cfg.conns = number_option(ch, optarg, 1, 100000000);
 			break;
 		case 'N':
 			newline = 0;
@@ -452,15 +376,10 @@ main(int argc, char *argv[])
 			cfg.halfclose = 1;
 			break;
 		case 't':
-			threads = strtonum(optarg, 1, MAX_THREADS, &errstr);
-			if (errstr != NULL)
-				errx(2, "-t %s: number is %s", optarg, errstr);
+			threads = number_option(ch, optarg, 1, MAX_THREADS);
 			break;
 		case 'T':
-			n = strtonum(optarg, 1, 3600, &errstr);
-			if (errstr != NULL)
-				errx(2, "-T %s: number is %s", optarg, errstr);
-			cfg.timeout = n;
+			cfg.timeout = number_option(ch, optarg, 1, 3600);
 			break;
 		case 'u':
 			path = optarg;
@@ -480,28 +399,14 @@ main(int argc, char *argv[])
 		cfg.conns = 1;
 
 	if (path != NULL) {
-		sun->sun_family = AF_UNIX;
-		if (strlen(path) >= sizeof(sun->sun_path))
+		if (unix_address(path, &cfg.addr, &cfg.addrlen) == -1)
 			errx(2, "%s: path too long", path);
-		strncpy(sun->sun_path, path, sizeof(sun->sun_path) - 1);
-		cfg.addrlen = sizeof(*sun);
-		if (path[0] == '@') {	/* Linux abstract socket */
-			sun->sun_path[0] = '\0';
-			cfg.addrlen = offsetof(struct sockaddr_un, sun_path) +
-			    strlen(path);
-		}
 	} else {
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = family;
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_flags = AI_NUMERICSERV;
 		if (host == NULL)
 			host = family == AF_INET6 ? "::1" : "127.0.0.1";
-		if ((e = getaddrinfo(host, port, &hints, &res)) != 0)
+		if ((e = inet_address(host, port, family, AI_NUMERICSERV,
+		    &cfg.addr, &cfg.addrlen)) != 0)
 			errx(2, "%s port %s: %s", host, port, gai_strerror(e));
-		memcpy(&cfg.addr, res->ai_addr, res->ai_addrlen);
-		cfg.addrlen = res->ai_addrlen;
-		freeaddrinfo(res);
 	}
 
 	if (asprintf(&cfg.msg, "%s\n", msg) == -1)

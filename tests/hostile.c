@@ -48,7 +48,6 @@
 
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
@@ -57,13 +56,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <vis.h>
 
-#define MAX_REPORTED	5
+#include "testprog.h"
+#include "testsock.h"
+
 #define MAX_THREADS	256
 #define MAX_HELD	4096	/* noread connections a thread holds */
+#define NUMERIC		(AI_NUMERICSERV | AI_NUMERICHOST)
 
 enum kind { RESET, SEND_RESET, READ_RESET, NOREAD, FLOOD, FLOOD_READ };
 
@@ -97,21 +98,14 @@ struct worker {
 };
 
 static struct config	cfg;
-static pthread_mutex_t	report_lock = PTHREAD_MUTEX_INITIALIZER;
-static int		reported;
 
 static int	bind_client(struct worker *, int, char *, size_t);
 static int	connect_to(struct worker *, int *, char *, size_t);
-static double	now(void);
 static int	one(struct worker *, long, char *, size_t);
 static void	random_name(struct worker *, long, struct sockaddr_un *,
 		    socklen_t *);
-static int	read_all(int, double, char *, size_t, size_t *);
-static void	report(const char *);
 static void	reset(int);
-static int	send_all(int, const char *, size_t, double);
 static void	usage(void);
-static int	wait_fd(int, short, double);
 static void    *work(void *);
 
 static void
@@ -125,50 +119,6 @@ usage(void)
 	exit(2);
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Wait until fd has events or deadline passes: 1 ready, 0 timeout. */
-static int
-wait_fd(int fd, short events, double deadline)
-{
-	struct pollfd pfd;
-	double left;
-	int n;
-
-	pfd.fd = fd;
-	pfd.events = events;
-	for (;;) {
-		if ((left = deadline - now()) <= 0)
-			return 0;
-		n = poll(&pfd, 1, (int)(left * 1000) + 1);
-		if (n > 0)
-			return 1;
-		if (n == -1 && errno != EINTR)
-			err(1, "poll");
-	}
-}
-
-static void
-report(const char *why)
-{
-	int n;
-
-	pthread_mutex_lock(&report_lock);
-	n = reported++;
-	if (n < MAX_REPORTED)
-		fprintf(stderr, "hostile: %s\n", why);
-	else if (n == MAX_REPORTED)
-		fprintf(stderr, "hostile: more failures not shown\n");
-	pthread_mutex_unlock(&report_lock);
-}
-
 /* Close with RST instead of FIN. */
 static void
 reset(int fd)
@@ -177,58 +127,6 @@ reset(int fd)
 
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 	close(fd);
-}
-
-/* Send all of buf within the deadline: 0, or an errno (ETIMEDOUT). */
-static int
-send_all(int fd, const char *buf, size_t len, double deadline)
-{
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < len) {
-		n = send(fd, buf + off, len - off, MSG_NOSIGNAL);
-		if (n >= 0) {
-			off += n;
-			continue;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return errno;
-		if (!wait_fd(fd, POLLOUT, deadline))
-			return ETIMEDOUT;
-	}
-	return 0;
-}
-
-/*
- * Read until end-of-file (max == 0) or until max bytes came: 0, or an
- * errno (ETIMEDOUT, EMSGSIZE when more than size came).
- */
-static int
-read_all(int fd, double deadline, char *buf, size_t size, size_t *got)
-{
-	ssize_t n;
-
-	*got = 0;
-	for (;;) {
-		if (*got == size)
-			return EMSGSIZE;
-		n = recv(fd, buf + *got, size - *got, 0);
-		if (n > 0) {
-			*got += n;
-			continue;
-		}
-		if (n == 0)
-			return 0;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return errno;
-		if (!wait_fd(fd, POLLIN, deadline))
-			return ETIMEDOUT;
-	}
 }
 
 /* A name of random bytes for connection i, in cfg.random_dir or abstract. */
@@ -287,11 +185,13 @@ bind_client(struct worker *w, int fd, char *path, size_t pathlen)
 
 	*path = '\0';
 	if (cfg.random_dir != NULL) {
+		static pthread_mutex_t serial_lock =
+		    PTHREAD_MUTEX_INITIALIZER;
 		static long serial;
 
-		pthread_mutex_lock(&report_lock);
+		pthread_mutex_lock(&serial_lock);
 		i = serial++;
-		pthread_mutex_unlock(&report_lock);
+		pthread_mutex_unlock(&serial_lock);
 		random_name(w, i, &sun, &len);
 	} else {
 		memset(&sun, 0, sizeof(sun));
@@ -320,7 +220,6 @@ bind_client(struct worker *w, int fd, char *path, size_t pathlen)
 static int
 connect_to(struct worker *w, int *fdp, char *why, size_t whylen)
 {
-	struct timeval tv;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
 	int fd, e;
 
@@ -330,9 +229,7 @@ connect_to(struct worker *w, int *fdp, char *why, size_t whylen)
 		snprintf(why, whylen, "socket: %s", strerror(errno));
 		return -1;
 	}
-	tv.tv_sec = (time_t)cfg.timeout;
-	tv.tv_usec = 0;
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	set_send_timeout(fd, cfg.timeout);
 	*path = '\0';
 	if (cfg.addr.ss_family == AF_UNIX &&
 	    (cfg.bind_len > 0 || cfg.random_dir != NULL) &&
@@ -360,8 +257,7 @@ connect_to(struct worker *w, int *fdp, char *why, size_t whylen)
 	/* the name has served: the bridge has it from accept() */
 	if (*path != '\0')
 		unlink(path);
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1)
-		err(1, "fcntl");
+	set_nonblock(fd);
 	*fdp = fd;
 	return 0;
 }
@@ -449,7 +345,7 @@ work(void *arg)
 	for (i = 0; i < cfg.conns; i++)
 		if (one(w, i, why, sizeof(why)) == -1) {
 			w->failed++;
-			report(why);
+			report_failure(why);
 		}
 	if (cfg.kind == NOREAD) {
 		until = now() + cfg.hold;
@@ -465,13 +361,11 @@ work(void *arg)
 int
 main(int argc, char *argv[])
 {
-	struct addrinfo hints, *res;
-	struct sockaddr_un *sun = (struct sockaddr_un *)&cfg.addr;
 	struct worker *w;
-	const char *errstr, *host = "127.0.0.1", *port = NULL, *path = NULL;
+	const char *host = "127.0.0.1", *port = NULL, *path = NULL;
 	const char *from = NULL, *kind = NULL, *msg = NULL, *expect = NULL;
 	const char *bind_name = NULL;
-	char decoded[4 * sizeof(sun->sun_path)];
+	char decoded[4 * sizeof(cfg.bind_name)];
 	long failed;
 	int ch, i, e, threads = 1, n;
 
@@ -501,9 +395,7 @@ main(int argc, char *argv[])
 			msg = optarg;
 			break;
 		case 'n':
-			cfg.conns = strtonum(optarg, 1, 10000000, &errstr);
-			if (errstr != NULL)
-				errx(2, "-n %s: number is %s", optarg, errstr);
+			cfg.conns = number_option(ch, optarg, 1, 10000000);
 			break;
 		case 'p':
 			port = optarg;
@@ -512,27 +404,19 @@ main(int argc, char *argv[])
 			cfg.random_dir = optarg;
 			break;
 		case 's':
-			cfg.floodlen = strtonum(optarg, 1, 1 << 30, &errstr);
-			if (errstr != NULL)
-				errx(2, "-s %s: number is %s", optarg, errstr);
+			cfg.floodlen = number_option(ch, optarg, 1, 1 << 30);
 			break;
 		case 't':
-			threads = strtonum(optarg, 1, MAX_THREADS, &errstr);
-			if (errstr != NULL)
-				errx(2, "-t %s: number is %s", optarg, errstr);
+			threads = number_option(ch, optarg, 1, MAX_THREADS);
 			break;
 		case 'T':
-			cfg.timeout = strtonum(optarg, 1, 3600, &errstr);
-			if (errstr != NULL)
-				errx(2, "-T %s: number is %s", optarg, errstr);
+			cfg.timeout = number_option(ch, optarg, 1, 3600);
 			break;
 		case 'u':
 			path = optarg;
 			break;
 		case 'w':
-			cfg.hold = strtonum(optarg, 0, 3600, &errstr);
-			if (errstr != NULL)
-				errx(2, "-w %s: number is %s", optarg, errstr);
+			cfg.hold = number_option(ch, optarg, 0, 3600);
 			break;
 		default:
 			usage();
@@ -553,7 +437,7 @@ main(int argc, char *argv[])
 	if (bind_name != NULL && cfg.random_dir != NULL)
 		usage();
 	if (cfg.random_dir != NULL && strcmp(cfg.random_dir, "@") != 0 &&
-	    strlen(cfg.random_dir) > sizeof(sun->sun_path) - 24)
+	    strlen(cfg.random_dir) > sizeof(cfg.bind_name) - 24)
 		errx(2, "-R %s: too long", cfg.random_dir);
 	if (bind_name != NULL) {
 		if (strlen(bind_name) >= sizeof(decoded))
@@ -572,33 +456,15 @@ main(int argc, char *argv[])
 	}
 
 	if (path != NULL) {
-		sun->sun_family = AF_UNIX;
-		if (strlen(path) >= sizeof(sun->sun_path))
+		if (unix_address(path, &cfg.addr, &cfg.addrlen) == -1)
 			errx(2, "%s: path too long", path);
-		strncpy(sun->sun_path, path, sizeof(sun->sun_path) - 1);
-		cfg.addrlen = sizeof(*sun);
-		if (path[0] == '@') {
-			sun->sun_path[0] = '\0';
-			cfg.addrlen = offsetof(struct sockaddr_un, sun_path) +
-			    strlen(path);
-		}
 	} else {
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
-		if ((e = getaddrinfo(host, port, &hints, &res)) != 0)
+		if ((e = inet_address(host, port, AF_UNSPEC, NUMERIC,
+		    &cfg.addr, &cfg.addrlen)) != 0)
 			errx(2, "%s port %s: %s", host, port, gai_strerror(e));
-		memcpy(&cfg.addr, res->ai_addr, res->ai_addrlen);
-		cfg.addrlen = res->ai_addrlen;
-		freeaddrinfo(res);
-		if (from != NULL) {
-			hints.ai_flags |= AI_PASSIVE;
-			if ((e = getaddrinfo(from, "0", &hints, &res)) != 0)
-				errx(2, "-b %s: %s", from, gai_strerror(e));
-			memcpy(&cfg.from, res->ai_addr, res->ai_addrlen);
-			cfg.fromlen = res->ai_addrlen;
-			freeaddrinfo(res);
-		}
+		if (from != NULL && (e = inet_address(from, "0", AF_UNSPEC,
+		    NUMERIC | AI_PASSIVE, &cfg.from, &cfg.fromlen)) != 0)
+			errx(2, "-b %s: %s", from, gai_strerror(e));
 	}
 	if (msg != NULL && asprintf(&cfg.msg, "%s\n", msg) == -1)
 		err(1, "asprintf");

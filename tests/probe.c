@@ -47,6 +47,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "testsock.h"
+
 extern char **environ;
 
 static int	high(int);
@@ -90,7 +92,6 @@ listener(const char *address)
 	socklen_t len;
 	char host[INET_ADDRSTRLEN], *colon;
 	const char *errstr;
-	int fd, on = 1;
 
 	if (strchr(address, '/') != NULL) {
 		memset(&sun, 0, sizeof(sun));
@@ -116,16 +117,7 @@ listener(const char *address)
 		sa = (struct sockaddr *)&sin;
 		len = sizeof(sin);
 	}
-	if ((fd = socket(sa->sa_family, SOCK_STREAM, 0)) == -1)
-		err(1, "socket");
-	if (sa->sa_family == AF_INET &&
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
-		err(1, "setsockopt SO_REUSEADDR");
-	if (bind(fd, sa, len) == -1)
-		err(1, "bind %s", address);
-	if (listen(fd, 16) == -1)
-		err(1, "listen");
-	return fd;
+	return listen_on(sa, len, 16, address);
 }
 
 static int
@@ -133,7 +125,7 @@ make(const char *kind, const char *address)
 {
 	struct sockaddr_in sin;
 	socklen_t len;
-	int fd, l, flags;
+	int fd, l;
 
 	if (strcmp(kind, "udp") == 0) {
 		if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
@@ -164,10 +156,8 @@ make(const char *kind, const char *address)
 		if (address == NULL)
 			usage();
 		fd = listener(address);
-		if (strcmp(kind, "listen-nonblock") == 0 &&
-		    ((flags = fcntl(fd, F_GETFL)) == -1 ||
-		    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1))
-			err(1, "fcntl O_NONBLOCK");
+		if (strcmp(kind, "listen-nonblock") == 0)
+			set_nonblock(fd);
 	} else
 		usage();
 	return high(fd);

@@ -76,12 +76,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "testprog.h"
+#include "testsock.h"
 
 #define KILL_TIMEOUT	5	/* upstart's default "kill timeout" */
 
@@ -105,7 +106,6 @@ struct model {
 static void	add_env(char ***, size_t *, const char *, const char *);
 static char   **job_env(const struct model *);
 static int	make_listener(struct model *, int);
-static double	now(void);
 static void	reap(struct model *);
 static void	start_job(struct model *);
 static void	stop_job(struct model *);
@@ -122,15 +122,6 @@ usage(void)
 	    "-p PORT | -u PATH\n"
 	    "                     -- command [arg ...]\n");
 	exit(2);
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Write a small file atomically, so a polling test never sees half of it. */
@@ -174,44 +165,28 @@ make_listener(struct model *m, int want)
 {
 	struct sockaddr_storage ss;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_un *sun = (struct sockaddr_un *)&ss;
 	struct stat st;
 	socklen_t len;
-	int fd, nfd, one = 1;
+	int fd, nfd;
 
-	memset(&ss, 0, sizeof(ss));
 	if (m->path != NULL) {
-		sun->sun_family = AF_UNIX;
-		if (strlen(m->path) >= sizeof(sun->sun_path))
+		if (unix_address(m->path, &ss, &len) == -1)
 			errx(1, "%s: path too long", m->path);
-		strncpy(sun->sun_path, m->path, sizeof(sun->sun_path) - 1);
-		if (sun->sun_path[0] == '@')
-			sun->sun_path[0] = '\0';
-		else if (lstat(m->path, &st) == 0 && S_ISSOCK(st.st_mode))
+		if (m->path[0] != '@' && lstat(m->path, &st) == 0 &&
+		    S_ISSOCK(st.st_mode))
 			(void)unlink(m->path);	/* a stale socket */
-		len = offsetof(struct sockaddr_un, sun_path) +
-		    strlen(m->path);
 	} else {
+		memset(&ss, 0, sizeof(ss));
 		sin->sin_family = AF_INET;
 		sin->sin_port = htons(m->port);
 		if (inet_aton(m->addr, &sin->sin_addr) == 0)
 			errx(1, "%s: not an IPv4 address", m->addr);
 		len = sizeof(*sin);
 	}
-	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		err(1, "socket");
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
-		err(1, "setsockopt SO_REUSEADDR");
-	if (bind(fd, (struct sockaddr *)&ss, len) == -1)
-		err(1, "bind %s", m->path ? m->path : m->addr);
-	if (listen(fd, SOMAXCONN) == -1)
-		err(1, "listen");
-	if (m->path == NULL) {
-		len = sizeof(*sin);
-		if (getsockname(fd, (struct sockaddr *)sin, &len) == -1)
-			err(1, "getsockname");
-		m->port = ntohs(sin->sin_port);
-	}
+	fd = listen_on((struct sockaddr *)&ss, len, SOMAXCONN,
+	    m->path ? m->path : m->addr);
+	if (m->path == NULL)
+		m->port = local_port(fd);
 	if (fd == want) {
 		if (fcntl(fd, F_SETFD, 0) == -1)
 			err(1, "fcntl F_SETFD");
@@ -381,7 +356,7 @@ main(int argc, char *argv[])
 	struct epoll_event ev, evs[16];
 	struct signalfd_siginfo si;
 	sigset_t mask;
-	const char *errstr, *ready = NULL;
+	const char *ready = NULL;
 	char buf[256];
 	double deadline = 0;
 	int ch, ep, sfd, n, i, timeout, want = 9, running = 1;
@@ -398,9 +373,7 @@ main(int argc, char *argv[])
 			m.addr = optarg;
 			break;
 		case 'f':
-			want = strtonum(optarg, 3, 1000, &errstr);
-			if (errstr != NULL)
-				errx(2, "-f %s: number is %s", optarg, errstr);
+			want = number_option(ch, optarg, 3, 1000);
 			break;
 		case 'j':
 			m.job = optarg;
@@ -409,14 +382,10 @@ main(int argc, char *argv[])
 			m.log = optarg;
 			break;
 		case 'M':
-			max = strtonum(optarg, 1, 86400, &errstr);
-			if (errstr != NULL)
-				errx(2, "-M %s: number is %s", optarg, errstr);
+			max = number_option(ch, optarg, 1, 86400);
 			break;
 		case 'p':
-			m.port = strtonum(optarg, 0, 65535, &errstr);
-			if (errstr != NULL)
-				errx(2, "-p %s: number is %s", optarg, errstr);
+			m.port = number_option(ch, optarg, 0, 65535);
 			break;
 		case 'r':
 			ready = optarg;
