@@ -28,7 +28,7 @@ BENCH_BIN=${BENCH_BIN:-$(dirname "$SOCKBRIDGE")/../bench}
 RESULTS=${BENCH_RESULTS:-$BENCH_BIN/results.txt}
 # In this order, so that the servers of the targets run next to sockbridge.
 ALL_SERVERS="sockbridge sockbridge-rules tcpserver minimal sockbridge-quiet
-tcpsvd xinetd systemd-socket-activate socat"
+tcpsvd xinetd systemd-socket-activate systemd-accept socat"
 # sockbridge-rules: the client is checked against this many rules.
 NRULES=1000
 SERVERS=${BENCH_SERVERS:-$ALL_SERVERS}
@@ -84,6 +84,14 @@ server_cmd() {
 			[ "$(id -u)" -eq 0 ] ||
 			    { echo "xinetd needs root here"; return 1; } ;;
 	minimal)	cmd=$MINIMAL ;;
+	systemd-accept)
+		# a systemd --user of our own, as tests/units.test runs it
+		[ "$(id -u)" -eq 0 ] && [ -x /lib/systemd/systemd ] &&
+		    command -v systemctl >/dev/null &&
+		    unshare -m --propagation private true 2>/dev/null ||
+		    { echo "systemd --user cannot run here (needs root," \
+		    "/lib/systemd/systemd, systemctl, unshare -m)"; return 1; }
+		cmd=/lib/systemd/systemd ;;
 	*)		cmd=$(command -v "$1") ;;
 	esac
 	[ -n "$cmd" ] || { echo "$1 is not installed"; return 1; }
@@ -97,6 +105,7 @@ server_limit() {
 	tcpsvd)		echo "-c $LIMIT" ;;
 	xinetd)		echo "instances = $LIMIT" ;;
 	socat)		echo "max-children=$LIMIT" ;;
+	systemd-accept)	echo "MaxConnections=$(accept_max)" ;;
 	*)		echo "none (it has no limit)" ;;
 	esac
 }
@@ -141,6 +150,65 @@ make_rules() {
 			k++
 		}
 	}'
+}
+
+# accept_max: MaxConnections= of the systemd Accept=yes socket: $LIMIT,
+# but never fewer than the client threads, as systemd refuses (closes)
+# connections over it rather than queueing them.
+accept_max() {
+	echo $((LIMIT > THREADS ? LIMIT : THREADS))
+}
+
+# start_systemd_accept PORT: systemd's own per-connection activation, a
+# bench.socket with Accept=yes starting bench@.service (the handler, the
+# connection on its stdin and stdout) for each client, under a systemd
+# --user of our own in a mount namespace with /run on a tmpfs (as
+# tests/units.test runs it).  systemd 252 fails an Accept=yes socket
+# after 200 triggers in 2 s (TriggerLimitIntervalSec=0 lifts that).  Sets
+# SPID to the manager, the parent of every handler (its CPU time counts
+# theirs, as for the other servers); the wrapper the cleanup stops is
+# the background job.  Fails, with why in WHY, if the manager does not
+# come up.
+start_systemd_accept() {
+	local dir=$T/systemd
+	mkdir -p "$dir"
+	cat >"$dir/run.sh" <<-'EOF'
+	set -u
+	mount -t tmpfs tmpfs /run || exit 3
+	export XDG_RUNTIME_DIR=/run/user/0
+	U=$XDG_RUNTIME_DIR/systemd/user
+	# /run/systemd/system: what tells systemd it is the init system
+	mkdir -p "$U" /run/systemd/system || exit 3
+	printf '%s\n' '[Socket]' "ListenStream=127.0.0.1:$PORT" 'Accept=yes' \
+	    'TriggerLimitIntervalSec=0' "MaxConnections=$MAXCONN" \
+	    >"$U/bench.socket"
+	printf '%s\n' '[Service]' "ExecStart=$HANDLER" \
+	    'StandardInput=socket' 'StandardOutput=socket' \
+	    'StandardError=null' >"$U/bench@.service"
+	SYSTEMD_LOG_LEVEL=warning /lib/systemd/systemd --user </dev/null \
+	    >"$DIR/manager.log" 2>&1 &
+	mpid=$!
+	trap 'kill -TERM $mpid; wait $mpid; exit 0' TERM
+	i=0
+	until systemctl --user is-system-running >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 400 ] && kill -0 $mpid 2>/dev/null || exit 4
+		sleep 0.05
+	done
+	systemctl --user start bench.socket || exit 5
+	echo $mpid >"$DIR/manager.pid"
+	wait $mpid
+	EOF
+	PORT=$1 MAXCONN=$(accept_max) HANDLER=$HANDLER DIR=$dir \
+	    bg unshare -m --propagation private bash "$dir/run.sh" \
+	    </dev/null >"$T/systemd-accept.out" 2>"$T/systemd-accept.err"
+	if ! wait_for 30 test -s "$dir/manager.pid"; then
+		WHY="systemd --user did not start bench.socket: $(cat \
+		    "$dir/manager.log" "$T/systemd-accept.err" 2>&1 |
+		    tail -n 3 | tr '\n' ' ')"
+		return 1
+	fi
+	SPID=$(cat "$dir/manager.pid")
 }
 
 # start_server NAME CMD PORT: start it in the background; sets SPID.
@@ -273,7 +341,15 @@ for name in $SERVERS; do
 		continue
 	fi
 	port=$(free_port) || die "no free port"
-	start_server "$name" "$cmd" "$port"
+	if [ "$name" = systemd-accept ]; then
+		if ! start_systemd_accept "$port"; then
+			echo "bench: $name skipped: $WHY" >&2
+			SKIPPED="$SKIPPED $name:$(echo "$WHY" | tr ' ' '_')"
+			continue
+		fi
+	else
+		start_server "$name" "$cmd" "$port"
+	fi
 	if ! wait_for 10 tcp_listening "$port" ||
 	    ! out=$("$CLIENT" -p "$port" -T 5 -m "$MESSAGE" -e "$REPLY" \
 	    2>&1); then
@@ -392,7 +468,12 @@ report() {
 			echo "conn/s sockbridge/$t: - ($t did not run)"
 		fi
 	done
-	for t in tcpserver minimal; do
+	if [ -n "${RATES[systemd-accept]:-}" ]; then
+		echo "conn/s sockbridge/systemd-accept (systemd's own" \
+		    "Accept=yes): $(paired sockbridge systemd-accept)" \
+		    "(not a target)"
+	fi
+	for t in tcpserver minimal systemd-accept; do
 		[ -n "${CPUS[$t]:-}" ] || continue
 		echo "CPU per connection, sockbridge/$t:" \
 		    "$(ratio "$(median ${CPUS[sockbridge]})" \

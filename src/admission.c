@@ -21,8 +21,8 @@
 #include "admission.h"
 #include "compat.h"
 
-static struct rules *build_rules(const struct admission_options *, char *,
-		    size_t);
+static struct rules *build_rules(const struct admission_options *, int,
+		    char *, size_t);
 
 /*
  * Set up from the options alone, building the rules table from them;
@@ -37,7 +37,7 @@ admission_init(struct admission *ad, const struct admission_options *opts)
 	char why[1024];
 
 	if (opts->nrules > 0 || opts->rules_file != NULL) {
-		if ((rules = build_rules(opts, why, sizeof(why))) == NULL)
+		if ((rules = build_rules(opts, 0, why, sizeof(why))) == NULL)
 			errx(EXIT_MISUSE, "%s", why);
 	}
 	admission_use(ad, opts, rules);
@@ -81,14 +81,15 @@ admission_tracks_sources(const struct admission *ad)
 /*
  * SIGHUP: read --rules FILE again.  The new table replaces the old one
  * only when it is valid as a whole; else the old one stays and why says
- * "FILE:LINE: what is wrong".  Returns 0, or -1.
+ * "FILE:LINE: what is wrong".  Only a regular file is read again, opened
+ * without waiting (rules_reload_file).  Returns 0, or -1.
  */
 int
 admission_reload(struct admission *ad, char *why, size_t whylen)
 {
 	struct rules *fresh;
 
-	if ((fresh = build_rules(ad->opts, why, whylen)) == NULL)
+	if ((fresh = build_rules(ad->opts, 1, why, whylen)) == NULL)
 		return -1;
 	if (ad->rules != NULL)
 		rules_free(ad->rules);
@@ -96,9 +97,13 @@ admission_reload(struct admission *ad, char *why, size_t whylen)
 	return 0;
 }
 
-/* The command-line rules, then the file's, in one new table; or NULL. */
+/*
+ * The command-line rules, then the file's, in one new table; or NULL.
+ * reload: inside the serving loop, where reading the file must not block.
+ */
 static struct rules *
-build_rules(const struct admission_options *o, char *why, size_t whylen)
+build_rules(const struct admission_options *o, int reload, char *why,
+    size_t whylen)
 {
 	struct rules *r;
 	char reason[512];
@@ -116,8 +121,9 @@ build_rules(const struct admission_options *o, char *why, size_t whylen)
 			rules_free(r);
 			return NULL;
 		}
-	if (o->rules_file != NULL &&
-	    rules_load_file(r, o->rules_file, why, whylen) == -1) {
+	if (o->rules_file != NULL && (reload ?
+	    rules_reload_file(r, o->rules_file, why, whylen) :
+	    rules_load_file(r, o->rules_file, why, whylen)) == -1) {
 		rules_free(r);
 		return NULL;
 	}

@@ -17,12 +17,15 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <vis.h>
 
 #include "cidr.h"
@@ -250,6 +253,46 @@ rules_load_file(struct rules *r, const char *path, char *err,
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rv = rules_load_stream(r, fp, path, err, errlen);
+	fclose(fp);
+	return rv;
+}
+
+/*
+ * As rules_load_file, for SIGHUP, inside the serving loop: opening must
+ * not wait (a FIFO put in the file's place would block open until a
+ * writer comes, and the loop with it), and only a regular file is read (a
+ * FIFO or a device could block or never end).  At start-up a pipe is
+ * fine (--rules <(...)): rules_load_file reads it.
+ */
+int
+rules_reload_file(struct rules *r, const char *path, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	FILE *fp;
+	int fd, rv;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file, not read again",
+		    path);
+		close(fd);
+		return -1;
+	}
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	rv = rules_load_stream(r, fp, path, err, errlen);

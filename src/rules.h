@@ -28,6 +28,8 @@ struct rules	*rules_new(void);
 void		 rules_free(struct rules *);
 int		 rules_add(struct rules *, const char *, int, char *, size_t);
 int		 rules_load_file(struct rules *, const char *, char *, size_t);
+int		 rules_reload_file(struct rules *, const char *, char *,
+		    size_t);
 int		 rules_load_stream(struct rules *, FILE *, const char *, char *,
 		    size_t);
 const struct rule *rules_match(const struct rules *,
