@@ -43,6 +43,30 @@ static struct {
 	SSL		*ssl;
 } made;
 
+/* What the start-up settled, for the steps after it. */
+struct setup {
+	struct tls_options o;
+	struct handoff	 h;
+	int		 quiet;		/* fd 2 was the client: /dev/null now */
+	int		 dirfd;		/* --cert-dir, or -1 */
+};
+
+/* The client's first bytes, read before any process or crypto. */
+struct peeked {
+	unsigned char	 early[HELLO_MAX];
+	size_t		 len;
+	struct hello	 hello;
+};
+
+static void	set_up(struct setup *, int, char *[]);
+static void	await_hello(struct peeked *, long long);
+static int	start_handler(struct tls_child *, struct setup *);
+static SSL_CTX	*new_context(struct tls_child *, struct setup *,
+		    const struct hello *);
+static void	shake_hands(struct tls_conn *, SSL_CTX *, struct tls_child *,
+		    struct peeked *, long long);
+static int	relay(struct tls_conn *, struct tls_child *,
+		    const struct tls_options *, int);
 static int	stderr_is_client(void);
 static int	open_cert_dir(const struct tls_options *);
 static void	check_config(const struct tls_options *, int);
@@ -58,85 +82,137 @@ static void	free_made(void);
 int
 main(int argc, char *argv[])
 {
-	static unsigned char early[HELLO_MAX];
-	static char vars[TLS_ENV_MAX];
-	struct tls_options o;
-	struct tls_refusal why;
-	struct tls_conn conn;
+	static struct setup s;	/* free_made() frees its handoff after main() */
+	static struct peeked p;
 	struct tls_child child;
-	static struct handoff h;	/* free_made() frees it after main() */
-	struct hello hello;
+	struct tls_conn conn;
 	long long deadline;
-	size_t nearly, nvars;
 	SSL_CTX *ctx;
-	int quiet, dirfd, status, errp[2] = { -1, -1 };
+	int errfd;
 
-	/* before anything could be said on fd 2: is it the client? */
-	if ((quiet = stderr_is_client()))
+	set_up(&s, argc, argv);
+	deadline = tls_now_ms() + s.o.handshake_timeout * 1000LL;
+	await_hello(&p, deadline);
+	errfd = start_handler(&child, &s);
+	ctx = new_context(&child, &s, &p.hello);
+	/* the one key is read: the client's handshake runs as --tls-user */
+	if (s.o.tls_user != NULL)
+		tls_become(s.o.tls_user, &s.o.tls_cred);
+	shake_hands(&conn, ctx, &child, &p, deadline);
+	return relay(&conn, &child, &s.o, errfd);
+}
+
+/*
+ * The options, the log and every check that needs no client; --check
+ * exits here.  Before anything could be said on fd 2: is it the client?
+ */
+static void
+set_up(struct setup *s, int argc, char *argv[])
+{
+	if ((s->quiet = stderr_is_client()))
 		(void)dup2(open("/dev/null", O_WRONLY | O_CLOEXEC),
 		    STDERR_FILENO);
-	tls_options_parse(argc, argv, &o);
-	tls_log_init(quiet, o.use_syslog, o.facility);
-	tls_keys_init(&o);
-	dirfd = open_cert_dir(&o);
-	tls_keys_check_startup(&o, dirfd);
-	if (o.check)
-		check_config(&o, dirfd);
-	handoff_init(&h, o.argv, 0);
-	made.h = &h;
+	tls_options_parse(argc, argv, &s->o);
+	tls_log_init(s->quiet, s->o.use_syslog, s->o.facility);
+	tls_keys_init(&s->o);
+	s->dirfd = open_cert_dir(&s->o);
+	tls_keys_check_startup(&s->o, s->dirfd);
+	if (s->o.check)
+		check_config(&s->o, s->dirfd);
+	handoff_init(&s->h, s->o.argv, 0);
+	made.h = &s->h;
 	atexit(free_made);
 	set_signals();
+}
 
-	deadline = tls_now_ms() + o.handshake_timeout * 1000LL;
-	switch (peek_hello(early, &nearly, &hello, deadline)) {
+/* A whole ClientHello by the deadline, or the refusal that says why not. */
+static void
+await_hello(struct peeked *p, long long deadline)
+{
+	switch (peek_hello(p->early, &p->len, &p->hello, deadline)) {
 	case HELLO_DONE:
 		break;
 	case HELLO_MORE:
-		refused(nearly == 0 ? "no-client-hello" : "handshake-timeout",
-		    &hello, EXIT_TLS_TIMEOUT);
+		refused(p->len == 0 ? "no-client-hello" : "handshake-timeout",
+		    &p->hello, EXIT_TLS_TIMEOUT);
 	case HELLO_NOT_TLS:
-		refused("not-tls", &hello, EXIT_TLS_REFUSED);
+		refused("not-tls", &p->hello, EXIT_TLS_REFUSED);
 	default:
-		refused(nearly == 0 ? "closed" : "bad-client-hello", &hello,
-		    EXIT_TLS_REFUSED);
+		refused(p->len == 0 ? "closed" : "bad-client-hello",
+		    &p->hello, EXIT_TLS_REFUSED);
 	}
+}
 
-	/*
-	 * The handler's stderr: ours (the log), or, when ours is /dev/null
-	 * because fd 2 was the client, a pipe the relay logs with --syslog.
-	 */
-	if (quiet && o.use_syslog && pipe2(errp, O_CLOEXEC) == -1)
+/*
+ * The handler's process, still waiting for its go.  Its stderr: ours
+ * (the log), or, when ours is /dev/null because fd 2 was the client, a
+ * pipe the relay logs with --syslog; the pipe's read end is returned
+ * (-1: none).
+ */
+static int
+start_handler(struct tls_child *child, struct setup *s)
+{
+	int errp[2] = { -1, -1 };
+
+	if (s->quiet && s->o.use_syslog && pipe2(errp, O_CLOEXEC) == -1)
 		errp[0] = errp[1] = -1;
-	if (tls_child_start(&child, &o, &h, environ,
+	if (tls_child_start(child, &s->o, &s->h, environ,
 	    errp[1] != -1 ? errp[1] : STDERR_FILENO) == -1) {
 		tls_log("cannot start the handler: %s", strerror(errno));
 		exit(EXIT_TEMPFAIL);
 	}
 	if (errp[1] != -1)
 		close(errp[1]);
+	return errp[0];
+}
+
+/* The context for this ClientHello; the key files are read by now. */
+static SSL_CTX *
+new_context(struct tls_child *child, struct setup *s,
+    const struct hello *hello)
+{
+	struct tls_refusal why;
+	SSL_CTX *ctx;
+
 	tls_ctx_init();
-	if ((made.ctx = ctx = tls_ctx_new(&o, dirfd, &hello, &why)) == NULL)
-		refused_child(&child, why.reason, &hello, why.status);
-	if (dirfd != -1)
-		close(dirfd);
-	if (o.tls_user != NULL)
-		tls_become(o.tls_user, &o.tls_cred);
+	if ((made.ctx = ctx = tls_ctx_new(&s->o, s->dirfd, hello, &why)) ==
+	    NULL)
+		refused_child(child, why.reason, hello, why.status);
+	if (s->dirfd != -1)
+		close(s->dirfd);
+	return ctx;
+}
 
-	memset(&conn, 0, sizeof(conn));
-	conn.in = STDIN_FILENO;
-	conn.out = STDOUT_FILENO;
-	if (tls_conn_start(&conn, ctx, early, nearly) == -1)
-		refused_child(&child, "no-memory", &hello, EXIT_TEMPFAIL);
-	made.ssl = conn.ssl;
-	if (tls_handshake(&conn, deadline, &why) == -1)
-		refused_child(&child, why.reason, &hello, why.status);
-	tls_conn_quickack(&conn);
+/* The handshake on fds 0 and 1, from the bytes already peeked. */
+static void
+shake_hands(struct tls_conn *conn, SSL_CTX *ctx, struct tls_child *child,
+    struct peeked *p, long long deadline)
+{
+	struct tls_refusal why;
 
-	nvars = tls_env_session(conn.ssl, vars, sizeof(vars));
-	tls_child_go(&child, vars, nvars);
-	status = tls_relay(&conn, child.sock, child.pid, o.lingering_close,
-	    errp[0]);
-	return status;
+	memset(conn, 0, sizeof(*conn));
+	conn->in = STDIN_FILENO;
+	conn->out = STDOUT_FILENO;
+	if (tls_conn_start(conn, ctx, p->early, p->len) == -1)
+		refused_child(child, "no-memory", &p->hello, EXIT_TEMPFAIL);
+	made.ssl = conn->ssl;
+	if (tls_handshake(conn, deadline, &why) == -1)
+		refused_child(child, why.reason, &p->hello, why.status);
+	tls_conn_quickack(conn);
+}
+
+/* The handler's go, with the session's variables; its exit status. */
+static int
+relay(struct tls_conn *conn, struct tls_child *child,
+    const struct tls_options *o, int errfd)
+{
+	static char vars[TLS_ENV_MAX];
+	size_t nvars;
+
+	nvars = tls_env_session(conn->ssl, vars, sizeof(vars));
+	tls_child_go(child, vars, nvars);
+	return tls_relay(conn, child->sock, child->pid, o->lingering_close,
+	    errfd);
 }
 
 static void

@@ -24,6 +24,14 @@
 #define DEFAULT_LINGERING_CLOSE		5	/* seconds, as the bridge's */
 
 static __dead void usage(FILE *, int);
+static void	defaults(struct tls_options *);
+static void	take_option(struct tls_options *, int, char *, char *[]);
+static int	checked_option(struct tls_options *, int, const char *);
+static void	plain_option(struct tls_options *, int, const char *,
+		    char *[]);
+static __dead void answer_or_fail(int, char *[]);
+static int	min_version(const char *);
+static enum tls_verify verify_client(const char *);
 static int	seconds(const char *, const char *, int);
 static void	alpn_option(const char *, struct tls_options *);
 static void	check_combination(struct tls_options *);
@@ -56,97 +64,148 @@ static const struct option longopts[] = {
 	{ NULL,			0,		   NULL, 0 }
 };
 
+/* Fill o from the command line, or exit 100 with one line. */
 void
 tls_options_parse(int argc, char **argv, struct tls_options *o)
 {
 	int ch;
 
+	defaults(o);
+	/*
+	 * '+': the handler's own options are not ours, even without "--";
+	 * ':': we say what is wrong ourselves, as "sockbridge-tls: ...".
+	 */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:hV", longopts, NULL)) != -1)
+		take_option(o, ch, optarg, argv);
+	o->argv = argv + optind;
+	check_combination(o);
+}
+
+static void
+defaults(struct tls_options *o)
+{
 	memset(o, 0, sizeof(*o));
 	o->min_version = TLS1_2_VERSION;
 	o->handshake_timeout = DEFAULT_HANDSHAKE_TIMEOUT;
 	o->lingering_close = DEFAULT_LINGERING_CLOSE;
 	o->facility = LOG_DAEMON;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:hV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case OPT_ALPN:
-			alpn_option(optarg, o);
-			break;
-		case OPT_CA:
-			o->ca = optarg;
-			break;
-		case OPT_CERT:
-			o->cert = optarg;
-			break;
-		case OPT_CERT_DIR:
-			o->cert_dir = optarg;
-			break;
-		case OPT_CHECK:
-			o->check = 1;
-			break;
-		case OPT_CRL:
-			o->crl = optarg;
-			break;
-		case OPT_HANDSHAKE_TIMEOUT:
-			o->handshake_timeout = seconds("--handshake-timeout",
-			    optarg, 1);
-			break;
-		case OPT_KEY:
-			o->key = optarg;
-			break;
-		case OPT_LINGERING_CLOSE:
-			o->lingering_close = seconds("--lingering-close",
-			    optarg, 0);
-			break;
-		case OPT_MIN_VERSION:
-			if (strcmp(optarg, "1.2") == 0)
-				o->min_version = TLS1_2_VERSION;
-			else if (strcmp(optarg, "1.3") == 0)
-				o->min_version = TLS1_3_VERSION;
-			else
-				errx(EXIT_MISUSE, "--min-version %s: not 1.2 "
-				    "or 1.3", optarg);
-			break;
-		case OPT_SNI_STRICT:
-			o->sni_strict = 1;
-			break;
-		case OPT_SYSLOG:
-			o->use_syslog = 1;
-			if (optarg != NULL &&
-			    (o->facility = log_facility(optarg)) == -1)
-				errx(EXIT_MISUSE, "--syslog=%s: no such "
-				    "facility", optarg);
-			break;
-		case OPT_TLS_USER:
-			o->tls_user = optarg;
-			break;
-		case OPT_USER:
-			o->user = optarg;
-			break;
-		case OPT_VERIFY_CLIENT:
-			if (strcmp(optarg, "optional") == 0)
-				o->verify = VERIFY_OPTIONAL;
-			else if (strcmp(optarg, "require") == 0)
-				o->verify = VERIFY_REQUIRE;
-			else
-				errx(EXIT_MISUSE, "--verify-client %s: not "
-				    "optional or require", optarg);
-			break;
-		case 'h':
-			usage(stdout, 0);
-		case 'V':
-			printf("sockbridge-tls %s\n", PACKAGE_VERSION);
-			exit(0);
-		case ':':
-			errx(EXIT_MISUSE, "%s: needs a value",
-			    argv[optind - 1]);
-		default:
-			errx(EXIT_MISUSE, "%s: unknown option",
-			    argv[optind - 1]);
-		}
+}
+
+/* One option as getopt_long returned it. */
+static void
+take_option(struct tls_options *o, int ch, char *arg, char *argv[])
+{
+	if (checked_option(o, ch, arg))
+		return;
+	plain_option(o, ch, arg, argv);
+}
+
+/* The options whose value is checked here; 0 if ch is not one. */
+static int
+checked_option(struct tls_options *o, int ch, const char *arg)
+{
+	switch (ch) {
+	case OPT_ALPN:
+		alpn_option(arg, o);
+		break;
+	case OPT_HANDSHAKE_TIMEOUT:
+		o->handshake_timeout = seconds("--handshake-timeout", arg, 1);
+		break;
+	case OPT_LINGERING_CLOSE:
+		o->lingering_close = seconds("--lingering-close", arg, 0);
+		break;
+	case OPT_MIN_VERSION:
+		o->min_version = min_version(arg);
+		break;
+	case OPT_SYSLOG:
+		o->use_syslog = 1;
+		if (arg != NULL && (o->facility = log_facility(arg)) == -1)
+			errx(EXIT_MISUSE, "--syslog=%s: no such facility",
+			    arg);
+		break;
+	case OPT_VERIFY_CLIENT:
+		o->verify = verify_client(arg);
+		break;
+	default:
+		return 0;
 	}
-	o->argv = argv + optind;
-	check_combination(o);
+	return 1;
+}
+
+/* Files, users, flags, -h, -V, and what getopt_long could not read. */
+static void
+plain_option(struct tls_options *o, int ch, const char *arg, char *argv[])
+{
+	switch (ch) {
+	case OPT_CA:
+		o->ca = arg;
+		break;
+	case OPT_CERT:
+		o->cert = arg;
+		break;
+	case OPT_CERT_DIR:
+		o->cert_dir = arg;
+		break;
+	case OPT_CHECK:
+		o->check = 1;
+		break;
+	case OPT_CRL:
+		o->crl = arg;
+		break;
+	case OPT_KEY:
+		o->key = arg;
+		break;
+	case OPT_SNI_STRICT:
+		o->sni_strict = 1;
+		break;
+	case OPT_TLS_USER:
+		o->tls_user = arg;
+		break;
+	case OPT_USER:
+		o->user = arg;
+		break;
+	default:
+		answer_or_fail(ch, argv);
+	}
+}
+
+/* -h and -V answer and exit 0; anything else getopt_long refused. */
+static __dead void
+answer_or_fail(int ch, char *argv[])
+{
+	switch (ch) {
+	case 'h':
+		usage(stdout, 0);
+	case 'V':
+		printf("sockbridge-tls %s\n", PACKAGE_VERSION);
+		exit(0);
+	case ':':
+		errx(EXIT_MISUSE, "%s: needs a value", argv[optind - 1]);
+	default:
+		errx(EXIT_MISUSE, "%s: unknown option", argv[optind - 1]);
+	}
+}
+
+static int
+min_version(const char *value)
+{
+	if (strcmp(value, "1.2") == 0)
+		return TLS1_2_VERSION;
+	if (strcmp(value, "1.3") == 0)
+		return TLS1_3_VERSION;
+	errx(EXIT_MISUSE, "--min-version %s: not 1.2 or 1.3", value);
+}
+
+static enum tls_verify
+verify_client(const char *value)
+{
+	if (strcmp(value, "optional") == 0)
+		return VERIFY_OPTIONAL;
+	if (strcmp(value, "require") == 0)
+		return VERIFY_REQUIRE;
+	errx(EXIT_MISUSE, "--verify-client %s: not optional or require",
+	    value);
 }
 
 /* What the options say together; users looked up once, here. */
