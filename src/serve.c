@@ -126,8 +126,7 @@ static long long earliest(long long, long long);
 static void	handle_events(struct server *);
 static void	accept_client(struct server *, size_t);
 static void	arrive(struct server *, const struct arrival *);
-static int	needs_header(const struct server *,
-		    const struct sockaddr_storage *);
+static int	needs_header(const struct server *, const struct arrival *);
 static void	on_header(void *, struct pending_conn *,
 		    const struct proxy_result *, const char *);
 static int	gone(struct server *, const struct arrival *,
@@ -455,7 +454,7 @@ arrive(struct server *sv, const struct arrival *a)
 	accept_take_token(&sv->acceptor, now_ms());
 	accept_tune(a->fd, a->remote.ss_family, sv->opts->nodelay,
 	    sv->opts->keepalive);
-	if (!needs_header(sv, &a->remote))
+	if (!needs_header(sv, a))
 		enter(sv, a, NULL);
 	else if (pending_add(&sv->pending, a, now_ms()) == -1) {
 		memset(&f, 0, sizeof(f));
@@ -463,14 +462,29 @@ arrive(struct server *sv, const struct arrival *a)
 	}
 }
 
-/* Must this peer send a PROXY header (--proxy-protocol, --proxy-from)? */
+/*
+ * Must this peer send a PROXY header (--proxy-protocol, --proxy-from)?
+ * A unix peer is matched by its credentials (uid:N, gid:N), taken here
+ * as they are nowhere else before the header.
+ */
 static int
-needs_header(const struct server *sv, const struct sockaddr_storage *peer)
+needs_header(const struct server *sv, const struct arrival *a)
 {
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	long uid = -1, gid = -1;
+
 	if (sv->opts->proxy.versions == 0)
 		return 0;
-	return sv->opts->proxy_from == NULL ||
-	    rules_match(sv->opts->proxy_from, peer, -1, -1) != NULL;
+	if (sv->opts->proxy_from == NULL)
+		return 1;
+	if (a->remote.ss_family == AF_UNIX &&
+	    getsockopt(a->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+		uid = cred.uid;
+		gid = cred.gid;
+	}
+	return rules_match(sv->opts->proxy_from, &a->remote, uid, gid) !=
+	    NULL;
 }
 
 /*
