@@ -51,6 +51,8 @@ static void	add_listener(struct listeners *, int, const char *);
 static void	listeners_bind(const char *, const struct listener_options *,
 		    struct listeners *);
 static int	is_listener(const struct listeners *, int);
+static void	find_any(const struct listener_options *, struct listeners *);
+static void	check_streams(const struct listeners *);
 
 /* NULL if fd is a listening stream or seqpacket socket, else the reason. */
 const char *
@@ -85,6 +87,38 @@ listener_check(int fd)
  */
 void
 listeners_find(const struct listener_options *opts, struct listeners *ls)
+{
+	find_any(opts, ls);
+	if (opts->streams_only)
+		check_streams(ls);
+}
+
+/*
+ * A PROXY header is taken off a byte stream; from a seqpacket record the
+ * recv() that takes it would drop the rest of the record, the client's
+ * first bytes.  So --proxy-protocol serves stream listeners only.
+ */
+static void
+check_streams(const struct listeners *ls)
+{
+	socklen_t len;
+	size_t i;
+	int type;
+
+	for (i = 0; i < ls->n; i++) {
+		len = sizeof(type);
+		if (getsockopt(ls->l[i].fd, SOL_SOCKET, SO_TYPE, &type,
+		    &len) == -1)
+			err(EXIT_MISUSE, "fd %d", ls->l[i].fd);
+		if (type != SOCK_STREAM)
+			errx(EXIT_MISUSE, "fd %d: --proxy-protocol needs a "
+			    "stream socket, not a seqpacket one",
+			    ls->l[i].fd);
+	}
+}
+
+static void
+find_any(const struct listener_options *opts, struct listeners *ls)
 {
 	size_t i;
 

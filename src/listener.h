@@ -38,6 +38,7 @@ struct listener_options {
 	const char	*fd_name;		/* --fd-name */
 	int		 backlog;
 	int		 reuseport;		/* SO_REUSEPORT on --listen */
+	int		 streams_only;		/* --proxy-protocol: no records */
 };
 
 const char	*listener_check(int);

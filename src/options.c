@@ -413,6 +413,7 @@ check_together(struct options *o)
 	if (l->backlog == -1)
 		l->backlog = SOMAXCONN;
 	proxy_defaults(&o->serve);
+	l->streams_only = o->serve.proxy.versions != 0;
 }
 
 static void

@@ -7,6 +7,11 @@
  * block the bridge: a connection stays here, watched by the serving
  * loop's poll, until its header is complete, is wrong, or its time runs
  * out; a slow or silent peer costs one handler slot, nothing more.
+ * One source (as --max-per-source counts it: an IPv4 address, an IPv6
+ * /64, a unix peer's uid) may hold at most a quarter of the slots with
+ * headers still due, so that silent connections from one peer leave the
+ * rest to everyone else; a balancer sends its header with the
+ * connection, and each header whole on arrival frees its place at once.
  *
  * Nothing past the header is ever read, so the client's first bytes reach
  * the handler intact even when they came in the same segment: the bytes
@@ -42,6 +47,7 @@ pending_init(struct pending *p, int max, const struct pending_options *opts,
 	p->opts = opts;
 	p->done = done;
 	p->arg = arg;
+	p->share = max / 4 > 1 ? max / 4 : 1;
 	if ((p->c = reallocarray(NULL, max, sizeof(*p->c))) == NULL)
 		p->max = 0;
 }
@@ -58,16 +64,31 @@ pending_free(struct pending *p)
 	p->c = NULL;
 }
 
+/* May one more connection from src wait for its header (its share)? */
+int
+pending_has_room(const struct pending *p, const struct source *src)
+{
+	int i, n = 0;
+
+	for (i = 0; i < p->n; i++)
+		if (p->c[i].src.family == src->family &&
+		    memcmp(p->c[i].src.key, src->key, sizeof(src->key)) == 0)
+			n++;
+	return n < p->share;
+}
+
 /*
- * Wait for the header of the client that arrived as a.  Returns 0, or -1
- * when there is no room or memory: the fd is still the caller's then.
+ * Wait for the header of the client that arrived as a, from src.
+ * Returns 0, or -1 when there is no room or memory: the fd is still the
+ * caller's then.
  * What has already come is read at once: a balancer sends its header
  * with the connection, so most headers are whole by the time they are
  * accepted, and done is called before this returns, without a trip
  * through the poll.
  */
 int
-pending_add(struct pending *p, const struct arrival *a, long long now)
+pending_add(struct pending *p, const struct arrival *a,
+    const struct source *src, long long now)
 {
 	struct pending_conn *pc;
 	struct proxy_result result;
@@ -81,6 +102,7 @@ pending_add(struct pending *p, const struct arrival *a, long long now)
 	if ((pc->buf = malloc(p->opts->header_max)) == NULL)
 		return -1;
 	pc->a = *a;
+	pc->src = *src;
 	pc->until = now + p->opts->timeout_ms;
 	p->n++;
 	if ((rv = step(p, pc, &result, &reason)) != 0)

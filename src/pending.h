@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "arrival.h"
+#include "conn.h"
 #include "proxy_header.h"
 
 /* --proxy-protocol, --proxy-timeout, --proxy-header-max */
@@ -19,6 +20,7 @@ struct pending_options {
 /* A client whose header is still on its way (see pending.c). */
 struct pending_conn {
 	struct arrival	 a;		/* its peer is the proxy */
+	struct source	 src;		/* the peer's, for the share */
 	long long	 until;		/* ms: its header is due */
 	unsigned char	*buf;		/* header_max bytes */
 	size_t		 len;		/* taken from the socket */
@@ -37,6 +39,7 @@ struct pending {
 	struct pending_conn *c;
 	int		 n;
 	int		 max;
+	int		 share;		/* waiting from one source, at most */
 	const struct pending_options *opts;
 	pending_done_fn	 done;
 	void		*arg;
@@ -45,7 +48,9 @@ struct pending {
 void	pending_init(struct pending *, int, const struct pending_options *,
 	    pending_done_fn, void *);
 void	pending_free(struct pending *);
-int	pending_add(struct pending *, const struct arrival *, long long);
+int	pending_has_room(const struct pending *, const struct source *);
+int	pending_add(struct pending *, const struct arrival *,
+	    const struct source *, long long);
 int	pending_pollfds(const struct pending *, struct pollfd *);
 void	pending_events(struct pending *, const struct pollfd *, int,
 	    long long);

@@ -126,8 +126,8 @@ static long long earliest(long long, long long);
 static void	handle_events(struct server *);
 static void	accept_client(struct server *, size_t);
 static void	arrive(struct server *, const struct arrival *);
-static int	needs_header(const struct server *,
-		    const struct sockaddr_storage *);
+static int	needs_header(const struct server *, const struct arrival *,
+		    struct source *);
 static void	on_header(void *, struct pending_conn *,
 		    const struct proxy_result *, const char *);
 static int	gone(struct server *, const struct arrival *,
@@ -448,6 +448,7 @@ arrive(struct server *sv, const struct arrival *a)
 {
 	struct turnaway_facts f;
 	struct origin o;
+	struct source src;
 
 	describe_origin(&sv->local[a->listener], a, NULL, &o);
 	if (gone(sv, a, &o))
@@ -455,22 +456,44 @@ arrive(struct server *sv, const struct arrival *a)
 	accept_take_token(&sv->acceptor, now_ms());
 	accept_tune(a->fd, a->remote.ss_family, sv->opts->nodelay,
 	    sv->opts->keepalive);
-	if (!needs_header(sv, &a->remote))
+	memset(&f, 0, sizeof(f));
+	if (!needs_header(sv, a, &src))
 		enter(sv, a, NULL);
-	else if (pending_add(&sv->pending, a, now_ms()) == -1) {
-		memset(&f, 0, sizeof(f));
+	else if (!pending_has_room(&sv->pending, &src)) {
+		/* its source's share is waiting: nothing read, a FIN */
+		f.why = "too-many-waiting";
+		f.first = "";
+		turn_away(&sv->exits, a->fd, &o, NULL, TURN_PROXY_ERROR, &f);
+	} else if (pending_add(&sv->pending, a, &src, now_ms()) == -1)
 		turn_away(&sv->exits, a->fd, &o, NULL, TURN_NO_MEMORY, &f);
-	}
 }
 
-/* Must this peer send a PROXY header (--proxy-protocol, --proxy-from)? */
+/*
+ * Must this peer send a PROXY header (--proxy-protocol, --proxy-from)?
+ * A unix peer is matched by its credentials (uid:N, gid:N), taken here
+ * as they are nowhere else before the header.  *src: the peer's source,
+ * for its share of the connections waiting for a header (pending.c).
+ */
 static int
-needs_header(const struct server *sv, const struct sockaddr_storage *peer)
+needs_header(const struct server *sv, const struct arrival *a,
+    struct source *src)
 {
+	struct conn_info ci;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
 	if (sv->opts->proxy.versions == 0)
 		return 0;
+	ci.uid = ci.gid = -1;
+	if (a->remote.ss_family == AF_UNIX &&
+	    getsockopt(a->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+		ci.uid = cred.uid;
+		ci.gid = cred.gid;
+	}
+	conn_source(&a->remote, &ci, src);
 	return sv->opts->proxy_from == NULL ||
-	    rules_match(sv->opts->proxy_from, peer, -1, -1) != NULL;
+	    rules_match(sv->opts->proxy_from, &a->remote, ci.uid, ci.gid) !=
+	    NULL;
 }
 
 /*

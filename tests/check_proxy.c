@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "pending.h"
 #include "proxy_header.h"
 #include "check_run.h"
 
@@ -1194,6 +1196,87 @@ START_TEST(not_a_header)
 }
 END_TEST
 
+/* pending.c: one source's share of the connections waiting for headers */
+static int share_done;
+
+static void
+share_on_header(void *arg, struct pending_conn *pc,
+    const struct proxy_result *hdr, const char *reason)
+{
+	(void)arg;
+	(void)reason;
+	ck_assert_ptr_nonnull(hdr);
+	close(pc->a.fd);
+	share_done++;
+}
+
+static void
+share_source(struct source *src, unsigned char last)
+{
+	memset(src, 0, sizeof(*src));
+	src->family = AF_INET;
+	src->key[0] = 127;
+	src->key[3] = last;
+}
+
+/* A silent connection from src waits; *peer is the sending end. */
+static void
+share_add(struct pending *p, const struct source *src, int *peer)
+{
+	struct arrival a;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	memset(&a, 0, sizeof(a));
+	a.fd = sv[0];
+	ck_assert_int_eq(pending_add(p, &a, src, 0), 0);
+	*peer = sv[1];
+}
+
+START_TEST(pending_share)
+{
+	static const struct pending_options o = { PROXY_V1, 4096, 5000 };
+	static const char v1[] = "PROXY TCP4 192.0.2.1 192.0.2.2 1 2\r\n";
+	struct pending p;
+	struct source one, two;
+	struct pollfd pfd[8];
+	int peer[3], i, n;
+
+	/* a quarter of --max-connections, at least 1 */
+	pending_init(&p, 3, &o, share_on_header, NULL);
+	ck_assert_int_eq(p.share, 1);
+	pending_free(&p);
+	pending_init(&p, 100, &o, share_on_header, NULL);
+	ck_assert_int_eq(p.share, 25);
+	pending_free(&p);
+
+	pending_init(&p, 8, &o, share_on_header, NULL);
+	share_source(&one, 1);
+	share_source(&two, 2);
+	share_add(&p, &one, &peer[0]);
+	ck_assert_int_eq(pending_has_room(&p, &one), 1);
+	share_add(&p, &one, &peer[1]);
+	ck_assert_int_eq(pending_has_room(&p, &one), 0);
+	/* another source has its own share */
+	ck_assert_int_eq(pending_has_room(&p, &two), 1);
+	share_add(&p, &two, &peer[2]);
+	ck_assert_int_eq(pending_has_room(&p, &two), 1);
+	/* a header that comes frees its place */
+	share_done = 0;
+	ck_assert_int_eq(write(peer[0], v1, strlen(v1)), (ssize_t)strlen(v1));
+	n = pending_pollfds(&p, pfd);
+	for (i = 0; i < n; i++)
+		pfd[i].revents = POLLIN;
+	pending_events(&p, pfd, n, 0);
+	ck_assert_int_eq(share_done, 1);
+	ck_assert_int_eq(p.n, 2);
+	ck_assert_int_eq(pending_has_room(&p, &one), 1);
+	pending_free(&p);
+	for (i = 0; i < 3; i++)
+		close(peer[i]);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1223,6 +1306,7 @@ main(void)
 	tcase_add_test(tc, exact_reads);
 	tcase_add_test(tc, versions);
 	tcase_add_test(tc, not_a_header);
+	tcase_add_test(tc, pending_share);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
