@@ -301,9 +301,12 @@ drained(const struct server *sv)
 }
 
 /*
- * Idle for --idle-timeout: time to exit, unless a refused client is still
- * on its way out or a client waits.  That last look is for upstart, which
- * would not start us again for a client that came meanwhile.
+ * Idle for --idle-timeout: time to exit, unless a client waits.  That last
+ * look is for upstart, which would not start us again for a client that
+ * came meanwhile.  A refused client is no work: it neither resets the idle
+ * clock nor holds the exit; one still on its way out has had its line and
+ * end-of-file, and is closed with the rest (else a peer refused every
+ * second would keep the bridge alive for ever).
  */
 static int
 idle_exit(struct server *sv, long long now)
@@ -311,8 +314,7 @@ idle_exit(struct server *sv, long long now)
 	if (!idle_counts(sv) ||
 	    now < sv->idle_since + sv->opts->idle_timeout * 1000)
 		return 0;
-	return sv->closing.n == 0 &&
-	    !watch_clients_waiting(&sv->watch, sv->ls);
+	return !watch_clients_waiting(&sv->watch, sv->ls);
 }
 
 /* No handler, no header awaited, not draining, and an --idle-timeout. */
@@ -361,11 +363,13 @@ plan_wait(struct server *sv, long long now, struct timespec *ts)
 {
 	long long due, left = -1;
 
-	if (idle_counts(sv)) {
+	/*
+	 * Past the deadline a client waits (idle_exit looked): its listener
+	 * wakes us, or the accept pause's end does.  A zero wait would spin.
+	 */
+	if (idle_counts(sv) &&
+	    now < sv->idle_since + sv->opts->idle_timeout * 1000)
 		left = sv->idle_since + sv->opts->idle_timeout * 1000 - now;
-		if (left < 0)
-			left = 0;	/* a client waits: idle_exit looked */
-	}
 	if (accept_rate_pause(&sv->acceptor, now) > 0)	/* clients wait */
 		left = earliest(left, accept_rate_pause(&sv->acceptor, now));
 	if (accept_backoff_left(&sv->acceptor, now) > 0)
