@@ -130,6 +130,7 @@ static int	needs_header(const struct server *,
 		    const struct sockaddr_storage *);
 static void	on_header(void *, struct pending_conn *,
 		    const struct proxy_result *, const char *);
+static int	past_cut_off(const struct server *, long long);
 static int	gone(struct server *, const struct arrival *,
 		    const struct origin *);
 static void	enter(struct server *, const struct arrival *,
@@ -492,6 +493,11 @@ on_header(void *arg, struct pending_conn *pc, const struct proxy_result *hdr,
 	char first[LOG_ESCAPED_SIZE(PROXY_SHOWN)];
 
 	describe_origin(&sv->local[pc->a.listener], &pc->a, hdr, &o);
+	if (hdr != NULL && past_cut_off(sv, now_ms())) {
+		/* due by the drain's end (handle_stop): not in time */
+		hdr = NULL;
+		reason = "timeout";
+	}
 	if (hdr != NULL) {
 		if (!gone(sv, &pc->a, &o))
 			enter(sv, &pc->a, hdr);
@@ -502,6 +508,16 @@ on_header(void *arg, struct pending_conn *pc, const struct proxy_result *hdr,
 	f.first = log_escape(first, sizeof(first), pc->buf,
 	    pc->seen < PROXY_SHOWN ? pc->seen : PROXY_SHOWN);
 	turn_away(&sv->exits, pc->a.fd, &o, NULL, TURN_PROXY_ERROR, &f);
+}
+
+/*
+ * Has the drain reached its cut-off?  Then no handler starts: nothing
+ * would signal it, and the bridge would outlive its drain.
+ */
+static int
+past_cut_off(const struct server *sv, long long now)
+{
+	return sv->drain.until != 0 && now >= sv->drain.until;
 }
 
 /*
