@@ -130,6 +130,7 @@ static int	needs_header(const struct server *, const struct arrival *,
 		    struct source *);
 static void	on_header(void *, struct pending_conn *,
 		    const struct proxy_result *, const char *);
+static int	past_cut_off(const struct server *, long long);
 static int	gone(struct server *, const struct arrival *,
 		    const struct origin *);
 static void	enter(struct server *, const struct arrival *,
@@ -301,9 +302,12 @@ drained(const struct server *sv)
 }
 
 /*
- * Idle for --idle-timeout: time to exit, unless a refused client is still
- * on its way out or a client waits.  That last look is for upstart, which
- * would not start us again for a client that came meanwhile.
+ * Idle for --idle-timeout: time to exit, unless a client waits.  That last
+ * look is for upstart, which would not start us again for a client that
+ * came meanwhile.  A refused client is no work: it neither resets the idle
+ * clock nor holds the exit; one still on its way out has had its line and
+ * end-of-file, and is closed with the rest (else a peer refused every
+ * second would keep the bridge alive for ever).
  */
 static int
 idle_exit(struct server *sv, long long now)
@@ -311,8 +315,7 @@ idle_exit(struct server *sv, long long now)
 	if (!idle_counts(sv) ||
 	    now < sv->idle_since + sv->opts->idle_timeout * 1000)
 		return 0;
-	return sv->closing.n == 0 &&
-	    !watch_clients_waiting(&sv->watch, sv->ls);
+	return !watch_clients_waiting(&sv->watch, sv->ls);
 }
 
 /* No handler, no header awaited, not draining, and an --idle-timeout. */
@@ -361,11 +364,13 @@ plan_wait(struct server *sv, long long now, struct timespec *ts)
 {
 	long long due, left = -1;
 
-	if (idle_counts(sv)) {
+	/*
+	 * Past the deadline a client waits (idle_exit looked): its listener
+	 * wakes us, or the accept pause's end does.  A zero wait would spin.
+	 */
+	if (idle_counts(sv) &&
+	    now < sv->idle_since + sv->opts->idle_timeout * 1000)
 		left = sv->idle_since + sv->opts->idle_timeout * 1000 - now;
-		if (left < 0)
-			left = 0;	/* a client waits: idle_exit looked */
-	}
 	if (accept_rate_pause(&sv->acceptor, now) > 0)	/* clients wait */
 		left = earliest(left, accept_rate_pause(&sv->acceptor, now));
 	if (accept_backoff_left(&sv->acceptor, now) > 0)
@@ -511,6 +516,11 @@ on_header(void *arg, struct pending_conn *pc, const struct proxy_result *hdr,
 	char first[LOG_ESCAPED_SIZE(PROXY_SHOWN)];
 
 	describe_origin(&sv->local[pc->a.listener], &pc->a, hdr, &o);
+	if (hdr != NULL && past_cut_off(sv, now_ms())) {
+		/* due by the drain's end (handle_stop): not in time */
+		hdr = NULL;
+		reason = "timeout";
+	}
 	if (hdr != NULL) {
 		if (!gone(sv, &pc->a, &o))
 			enter(sv, &pc->a, hdr);
@@ -521,6 +531,16 @@ on_header(void *arg, struct pending_conn *pc, const struct proxy_result *hdr,
 	f.first = log_escape(first, sizeof(first), pc->buf,
 	    pc->seen < PROXY_SHOWN ? pc->seen : PROXY_SHOWN);
 	turn_away(&sv->exits, pc->a.fd, &o, NULL, TURN_PROXY_ERROR, &f);
+}
+
+/*
+ * Has the drain reached its cut-off?  Then no handler starts: nothing
+ * would signal it, and the bridge would outlive its drain.
+ */
+static int
+past_cut_off(const struct server *sv, long long now)
+{
+	return sv->drain.until != 0 && now >= sv->drain.until;
 }
 
 /*
