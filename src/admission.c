@@ -20,6 +20,7 @@
 
 #include "admission.h"
 #include "compat.h"
+#include "log.h"
 
 static struct rules *build_rules(const struct admission_options *, int,
 		    char *, size_t);
@@ -80,21 +81,28 @@ admission_tracks_sources(const struct admission *ad)
 
 /*
  * SIGHUP: read --rules FILE again.  The new table replaces the old one
- * only when it is valid as a whole; else the old one stays and why says
- * "FILE:LINE: what is wrong".  Only a regular file is read again, opened
- * without waiting (rules_reload_file).  Returns 0, or -1.
+ * only when it is valid as a whole; else the old one stays and the log
+ * says "FILE:LINE: what is wrong".  Only a regular file is read again,
+ * opened without waiting (rules_reload_file).
  */
-int
-admission_reload(struct admission *ad, char *why, size_t whylen)
+void
+admission_reload(struct admission *ad)
 {
 	struct rules *fresh;
+	char why[1024];
 
-	if ((fresh = build_rules(ad->opts, 1, why, whylen)) == NULL)
-		return -1;
+	if (ad->opts->rules_file == NULL) {
+		log_error("SIGHUP: no --rules file to read again");
+		return;
+	}
+	if ((fresh = build_rules(ad->opts, 1, why, sizeof(why))) == NULL) {
+		log_error("%s", why);
+		return;
+	}
 	if (ad->rules != NULL)
 		rules_free(ad->rules);
 	ad->rules = fresh;
-	return 0;
+	log_info("rules reloaded from %s", ad->opts->rules_file);
 }
 
 /*

@@ -47,7 +47,7 @@ void	admission_init(struct admission *, const struct admission_options *);
 void	admission_use(struct admission *, const struct admission_options *,
 	    struct rules *);
 void	admission_free(struct admission *);
-int	admission_reload(struct admission *, char *, size_t);
+void	admission_reload(struct admission *);
 int	admission_tracks_sources(const struct admission *);
 void	admission_decide(struct admission *, const struct sockaddr_storage *,
 	    const struct source *, long, long, const struct children *,

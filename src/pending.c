@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "pending.h"
+#include "rules.h"
 
 static int	step(struct pending *, struct pending_conn *,
 		    struct proxy_result *, const char **);
@@ -232,4 +233,32 @@ finish(struct pending *p, int i, const struct proxy_result *result,
 	p->c[i] = p->c[--p->n];
 	p->done(p->arg, &pc, result, reason);
 	free(pc.buf);
+}
+
+/*
+ * Must this peer send a PROXY header (--proxy-protocol, --proxy-from
+ * rules "from")?  A unix peer is matched by its credentials (uid:N,
+ * gid:N), taken here as they are nowhere else before the header.  *src:
+ * the peer's source, for its share of the connections waiting for a
+ * header.
+ */
+int
+pending_wanted(const struct pending_options *opts, const struct rules *from,
+    const struct arrival *a, struct source *src)
+{
+	struct conn_info ci;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (opts->versions == 0)
+		return 0;
+	ci.uid = ci.gid = -1;
+	if (a->remote.ss_family == AF_UNIX &&
+	    getsockopt(a->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+		ci.uid = cred.uid;
+		ci.gid = cred.gid;
+	}
+	conn_source(&a->remote, &ci, src);
+	return from == NULL || rules_match(from, &a->remote, ci.uid, ci.gid) !=
+	    NULL;
 }

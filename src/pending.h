@@ -56,5 +56,8 @@ void	pending_events(struct pending *, const struct pollfd *, int,
 	    long long);
 void	pending_due_by(struct pending *, long long);
 long long pending_next_due(const struct pending *);
+struct rules;
+int	pending_wanted(const struct pending_options *, const struct rules *,
+	    const struct arrival *, struct source *);
 
 #endif

@@ -126,8 +126,6 @@ static long long earliest(long long, long long);
 static void	handle_events(struct server *);
 static void	accept_client(struct server *, size_t);
 static void	arrive(struct server *, const struct arrival *);
-static int	needs_header(const struct server *, const struct arrival *,
-		    struct source *);
 static void	on_header(void *, struct pending_conn *,
 		    const struct proxy_result *, const char *);
 static int	past_cut_off(const struct server *, long long);
@@ -262,18 +260,8 @@ handle_stop(struct server *sv, long long now)
 static void
 handle_requests(struct server *sv, long long now)
 {
-	char text[1024];
-
-	if (sv->asked.reload) {
-		if (sv->opts->admit.rules_file == NULL)
-			log_error("SIGHUP: no --rules file to read again");
-		else if (admission_reload(sv->admission, text,
-		    sizeof(text)) == -1)
-			log_error("%s", text);
-		else
-			log_info("rules reloaded from %s",
-			    sv->opts->admit.rules_file);
-	}
+	if (sv->asked.reload)
+		admission_reload(sv->admission);
 	status_report(&sv->status, &sv->stats, &sv->children,
 	    sv->asked.stats, now);
 	if (notify_waiting())	/* READY=1 and the like, queue was full */
@@ -462,7 +450,7 @@ arrive(struct server *sv, const struct arrival *a)
 	accept_tune(a->fd, a->remote.ss_family, sv->opts->nodelay,
 	    sv->opts->keepalive);
 	memset(&f, 0, sizeof(f));
-	if (!needs_header(sv, a, &src))
+	if (!pending_wanted(&sv->opts->proxy, sv->opts->proxy_from, a, &src))
 		enter(sv, a, NULL);
 	else if (!pending_has_room(&sv->pending, &src)) {
 		/* its source's share is waiting: nothing read, a FIN */
@@ -471,34 +459,6 @@ arrive(struct server *sv, const struct arrival *a)
 		turn_away(&sv->exits, a->fd, &o, NULL, TURN_PROXY_ERROR, &f);
 	} else if (pending_add(&sv->pending, a, &src, now_ms()) == -1)
 		turn_away(&sv->exits, a->fd, &o, NULL, TURN_NO_MEMORY, &f);
-}
-
-/*
- * Must this peer send a PROXY header (--proxy-protocol, --proxy-from)?
- * A unix peer is matched by its credentials (uid:N, gid:N), taken here
- * as they are nowhere else before the header.  *src: the peer's source,
- * for its share of the connections waiting for a header (pending.c).
- */
-static int
-needs_header(const struct server *sv, const struct arrival *a,
-    struct source *src)
-{
-	struct conn_info ci;
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-
-	if (sv->opts->proxy.versions == 0)
-		return 0;
-	ci.uid = ci.gid = -1;
-	if (a->remote.ss_family == AF_UNIX &&
-	    getsockopt(a->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-		ci.uid = cred.uid;
-		ci.gid = cred.gid;
-	}
-	conn_source(&a->remote, &ci, src);
-	return sv->opts->proxy_from == NULL ||
-	    rules_match(sv->opts->proxy_from, &a->remote, ci.uid, ci.gid) !=
-	    NULL;
 }
 
 /*
