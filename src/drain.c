@@ -1,18 +1,17 @@
 /*
- * drain.c: stopping.  The first SIGTERM or SIGINT stops accepting and
- * gives the handlers --drain-timeout to finish; a second ends that wait.
+ * drain.c: stopping.  The first SIGTERM or SIGINT stops new connections
+ * (quiesce.c: the clients already queued on our own listeners are still
+ * taken) and gives the handlers --drain-timeout to finish; a second ends
+ * that wait.
  * When the wait is over, the handlers still running are cut off (SIGTERM,
  * then SIGKILL after the grace, children.c) and the bridge will exit 1.
  */
 #include "config.h"
 
-#include <unistd.h>
-
 #include "drain.h"
 #include "log.h"
 #include "notify.h"
-
-static void	start_drain(struct drain *, struct listeners *, int, long long);
+#include "quiesce.h"
 
 /* stops: how many SIGTERM and SIGINT so far; handlers: how many run. */
 void
@@ -21,8 +20,8 @@ drain_stops(struct drain *d, int stops, struct listeners *ls, int handlers,
 {
 	if (stops == d->stops_seen)
 		return;
-	if (d->stops_seen == 0)
-		start_drain(d, ls, handlers, now);
+	if (d->until == 0)
+		drain_start(d, ls, handlers, now);
 	if (stops > 1)
 		d->until = now;
 	d->stops_seen = stops;
@@ -42,21 +41,18 @@ drain_cut_off(struct drain *d, struct children *ch, long long now)
 }
 
 /*
- * Stop accepting at once: our copies of the listeners are closed (an
- * activator keeps its own, and the clients queued there wait for the
- * next bridge); a unix socket file we made goes too.
+ * No new connection from now (quiesce.c): inherited listeners are closed
+ * at once (the activator keeps its own copy, and the clients queued there
+ * wait for the next bridge); on our own, the clients already queued are
+ * still taken; a unix socket file we made goes.  Also the way out of an
+ * idle bridge with listeners of its own.
  */
-static void
-start_drain(struct drain *d, struct listeners *ls, int handlers,
+void
+drain_start(struct drain *d, struct listeners *ls, int handlers,
     long long now)
 {
-	size_t i;
-
 	notify_send("STOPPING=1");
-	for (i = 0; i < ls->n; i++)
-		close(ls->l[i].fd);
-	listeners_remove_files(ls);
-	ls->n = 0;
+	quiesce_start(ls, now);
 	d->until = now + d->seconds * 1000;
 	if (d->until == 0)
 		d->until = 1;	/* 0 means "not draining" */

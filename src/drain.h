@@ -13,6 +13,7 @@ struct drain {
 };
 
 void	drain_stops(struct drain *, int, struct listeners *, int, long long);
+void	drain_start(struct drain *, struct listeners *, int, long long);
 void	drain_cut_off(struct drain *, struct children *, long long);
 
 #endif

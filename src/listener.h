@@ -23,12 +23,15 @@ struct listener {
 	char	unix_path[108];	/* a socket file we made, removed at exit */
 	dev_t	unix_dev;	/* and which file it is, as bound: */
 	ino_t	unix_ino;	/* only that one is chowned or removed */
+	long long settle_until;	/* stopping: ms until it may close */
 };
 
 struct listeners {
 	enum listener_origin origin;
 	struct listener	l[MAX_LISTENERS];
-	size_t	n;
+	size_t	n;		/* a closed one stays, its fd -1 */
+	int	reuseport;	/* --reuseport (quiesce.c) */
+	int	migrate;	/* and net.ipv4.tcp_migrate_req is 1 */
 };
 
 struct listener_options {

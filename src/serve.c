@@ -72,6 +72,7 @@
 #include "log.h"
 #include "notify.h"
 #include "pending.h"
+#include "quiesce.h"
 #include "serve.h"
 #include "signals.h"
 #include "stats.h"
@@ -124,7 +125,8 @@ static struct timespec *plan_wait(struct server *, long long,
 		    struct timespec *);
 static long long earliest(long long, long long);
 static void	handle_events(struct server *);
-static void	accept_client(struct server *, size_t);
+static void	take_queued(struct server *, long long);
+static int	accept_client(struct server *, size_t);
 static void	arrive(struct server *, const struct arrival *);
 static void	on_header(void *, struct pending_conn *,
 		    const struct proxy_result *, const char *);
@@ -243,14 +245,46 @@ with_newline(const char *text)
 
 /*
  * SIGTERM or SIGINT (drain.c).  No PROXY header is waited for past the
- * drain's end.
+ * drain's end.  The clients already queued on our own listeners are
+ * taken (quiesce.c).
  */
 static void
 handle_stop(struct server *sv, long long now)
 {
 	drain_stops(&sv->drain, sv->asked.stops, sv->ls, sv->children.n, now);
-	if (sv->drain.until != 0)
-		pending_due_by(&sv->pending, sv->drain.until);
+	if (sv->drain.until == 0)
+		return;
+	pending_due_by(&sv->pending, sv->drain.until);
+	take_queued(sv, now);
+}
+
+/*
+ * Stopping: whoever is queued on a listener still open comes in, while
+ * the slots and --max-accept-rate allow, and is turned away after the
+ * drain's cut-off (arrive).  A listener is closed once it has nobody
+ * left and its last handshakes have had their time.  No poll() says so:
+ * a unix listener shut down for reading always looks ready.
+ */
+static void
+take_queued(struct server *sv, long long now)
+{
+	struct listener *l;
+	size_t i;
+	int got;
+
+	for (i = 0; i < sv->ls->n; i++) {
+		l = &sv->ls->l[i];
+		while (l->fd != -1 && accept_backoff_left(&sv->acceptor,
+		    now) == 0 && (past_cut_off(sv, now) || may_accept(sv, now)))
+		{
+			if ((got = accept_client(sv, i)) == 0 &&
+			    quiesce_may_close(l, now))
+				quiesce_close(l);
+			if (got != 1)
+				break;
+			now = now_ms();
+		}
+	}
 }
 
 /*
@@ -286,7 +320,8 @@ static int
 drained(const struct server *sv)
 {
 	return sv->drain.until != 0 && sv->children.n == 0 &&
-	    sv->pending.n == 0 && sv->closing.n == 0;
+	    sv->pending.n == 0 && sv->closing.n == 0 &&
+	    quiesce_open(sv->ls) == 0;
 }
 
 /*
@@ -295,7 +330,9 @@ drained(const struct server *sv)
  * came meanwhile.  A refused client is no work: it neither resets the idle
  * clock nor holds the exit; one still on its way out has had its line and
  * end-of-file, and is closed with the rest (else a peer refused every
- * second would keep the bridge alive for ever).
+ * second would keep the bridge alive for ever).  Listeners of our own
+ * would reset the clients queued when they close: the bridge stops as
+ * on SIGTERM instead (drain.c), and exits once their queues are taken.
  */
 static int
 idle_exit(struct server *sv, long long now)
@@ -303,6 +340,11 @@ idle_exit(struct server *sv, long long now)
 	if (!idle_counts(sv) ||
 	    now < sv->idle_since + sv->opts->idle_timeout * 1000)
 		return 0;
+	if (sv->ls->origin == FROM_LISTEN) {
+		drain_start(&sv->drain, sv->ls, 0, now);
+		take_queued(sv, now);
+		return 0;
+	}
 	return !watch_clients_waiting(&sv->watch, sv->ls);
 }
 
@@ -368,6 +410,7 @@ plan_wait(struct server *sv, long long now, struct timespec *ts)
 		due = earliest(due, sv->drain.until);
 	due = earliest(due, closing_next_due(&sv->closing));
 	due = earliest(due, pending_next_due(&sv->pending));
+	due = earliest(due, quiesce_next_due(sv->ls, now));
 	due = earliest(due, status_due(&sv->status));
 	if (sv->children.leaderless > 0)
 		due = earliest(due, now + GROUP_CHECK_MS);
@@ -415,20 +458,24 @@ handle_events(struct server *sv)
 	}
 }
 
-/* Accept one client from listener n, if one is still there. */
-static void
+/*
+ * Accept one client from listener n, if one is still there: 1 if one
+ * was, 0 if its queue is empty, -1 for another failure (accept.c).
+ */
+static int
 accept_client(struct server *sv, size_t n)
 {
 	struct arrival a;
 
 	a.listener = n;
 	a.remotelen = sizeof(a.remote);
-	a.fd = accept_one(&sv->acceptor, sv->watch.pfd[n].fd, &a.remote,
+	a.fd = accept_one(&sv->acceptor, sv->ls->l[n].fd, &a.remote,
 	    &a.remotelen);
 	if (a.fd == -1)
-		return;
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 	sv->stats.accepted++;
 	arrive(sv, &a);
+	return 1;
 }
 
 /*
@@ -446,10 +493,15 @@ arrive(struct server *sv, const struct arrival *a)
 	describe_origin(&sv->local[a->listener], a, NULL, &o);
 	if (gone(sv, a, &o))
 		return;
+	memset(&f, 0, sizeof(f));
+	if (past_cut_off(sv, now_ms())) {
+		/* queued when the bridge stopped, and no time is left */
+		turn_away(&sv->exits, a->fd, &o, NULL, TURN_STOPPING, &f);
+		return;
+	}
 	accept_take_token(&sv->acceptor, now_ms());
 	accept_tune(a->fd, a->remote.ss_family, sv->opts->nodelay,
 	    sv->opts->keepalive);
-	memset(&f, 0, sizeof(f));
 	if (!pending_wanted(&sv->opts->proxy, sv->opts->proxy_from, a, &src))
 		enter(sv, a, NULL);
 	else if (!pending_has_room(&sv->pending, &src)) {

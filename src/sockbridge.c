@@ -21,6 +21,7 @@
 #include "notify.h"
 #include "options.h"
 #include "privileges.h"
+#include "quiesce.h"
 #include "serve.h"
 
 extern char **environ;
@@ -56,6 +57,7 @@ main(int argc, char *argv[])
 		listeners_print(&ls, stdout);
 	listeners_settle(&ls);
 	log_init(o.quiet, o.use_syslog, o.facility);
+	quiesce_init(&ls, o.listen.reuseport);
 	if (o.user != NULL) {
 		listeners_chown_files(&ls, o.cred.uid, o.cred.gid);
 		drop_privileges(o.user, &o.cred);

@@ -29,6 +29,7 @@ static void	proxy_text(const struct turnaway_facts *, char *, size_t);
 static void	spawn_text(const struct turnaway_facts *, char *, size_t);
 static void	no_memory_text(const struct turnaway_facts *, char *, size_t);
 static void	gone_text(const struct turnaway_facts *, char *, size_t);
+static void	stopping_text(const struct turnaway_facts *, char *, size_t);
 static void	log_turnaway(int, const struct origin *,
 		    const struct conn_info *, enum turnaway_reason,
 		    struct turnaway_facts *);
@@ -57,6 +58,9 @@ const struct turnaway turnaways[TURN_REASONS] = {
 	    no_memory_text },
 	/* no line, no waiting: a plain close, as nobody is there to read */
 	[TURN_GONE] = { COUNTER(gone), LOG_INFO, 1, LINE_NONE, 1, gone_text },
+	/* queued on a listener of ours past the drain's cut-off */
+	[TURN_STOPPING] = { NOT_COUNTED, LOG_INFO, 1, LINE_REFUSAL, 0,
+	    stopping_text },
 };
 
 /*
@@ -161,6 +165,12 @@ static void
 gone_text(const struct turnaway_facts *f, char *buf, size_t size)
 {
 	snprintf(buf, size, "gone remote=%s gone=%lu", f->peer, f->count);
+}
+
+static void
+stopping_text(const struct turnaway_facts *f, char *buf, size_t size)
+{
+	snprintf(buf, size, "refused remote=%s stopping", f->peer);
 }
 
 static void

@@ -19,6 +19,7 @@ enum turnaway_reason {
 	TURN_BANNER_FAILED,	/* the banner could not be sent */
 	TURN_NO_MEMORY,		/* no room to wait for a PROXY header */
 	TURN_GONE,		/* the client is gone already */
+	TURN_STOPPING,		/* queued when the bridge stopped, too late */
 	TURN_REASONS
 };
 
