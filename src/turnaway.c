@@ -59,7 +59,7 @@ const struct turnaway turnaways[TURN_REASONS] = {
 	/* no line, no waiting: a plain close, as nobody is there to read */
 	[TURN_GONE] = { COUNTER(gone), LOG_INFO, 1, LINE_NONE, 1, gone_text },
 	/* queued on a listener of ours past the drain's cut-off */
-	[TURN_STOPPING] = { NOT_COUNTED, LOG_INFO, 1, LINE_REFUSAL, 0,
+	[TURN_STOPPING] = { COUNTER(refused), LOG_INFO, 1, LINE_REFUSAL, 0,
 	    stopping_text },
 };
 

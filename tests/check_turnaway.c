@@ -43,6 +43,7 @@ static const struct {
 	{ TURN_NO_MEMORY, "PROXY header: Cannot allocate memory", 1,
 	    "" },
 	{ TURN_GONE, "gone remote=PEER gone=7", 0, "" },
+	{ TURN_STOPPING, "refused remote=PEER stopping", 0, "full\n" },
 };
 
 /* Which counter each reason counts in, or NULL. */
@@ -50,7 +51,8 @@ static unsigned long long *
 counter_of(struct stats *st, enum turnaway_reason r)
 {
 	switch (r) {
-	case TURN_REFUSED:	return &st->refused;
+	case TURN_REFUSED:
+	case TURN_STOPPING:	return &st->refused;
 	case TURN_DENIED:	return &st->denied;
 	case TURN_RATE_LIMITED:	return &st->rate_limited;
 	case TURN_PROXY_ERROR:	return &st->proxy_errors;
