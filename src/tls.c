@@ -105,13 +105,14 @@ main(int argc, char *argv[])
 /*
  * The options, the log and every check that needs no client; --check
  * exits here.  Before anything could be said on fd 2: is it the client?
+ * Then it becomes /dev/null, and what would have gone there, a bad
+ * option's message as much as a refusal, goes to syslog.
  */
 static void
 set_up(struct setup *s, int argc, char *argv[])
 {
 	if ((s->quiet = stderr_is_client()))
-		(void)dup2(open("/dev/null", O_WRONLY | O_CLOEXEC),
-		    STDERR_FILENO);
+		tls_log_stderr_to_syslog();
 	tls_options_parse(argc, argv, &s->o);
 	tls_log_init(s->quiet, s->o.use_syslog, s->o.facility);
 	tls_keys_init(&s->o);
