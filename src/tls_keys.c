@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -65,7 +66,7 @@ static int	in_groups(gid_t);
 static int	mode_hidden(const struct stat *);
 static int	kernel_hides(int, const struct stat *);
 static void	check_file(const char *, int, const char *);
-static void	check_cert_dir(int);
+static void	check_cert_dir(const char *, int);
 
 /* The handler's groups, as initgroups(3) will give them: looked up once. */
 void
@@ -110,7 +111,7 @@ tls_keys_check_startup(const struct tls_options *o, int dirfd)
 		close(fd);
 	}
 	if (o->check && dirfd != -1)
-		check_cert_dir(dirfd);
+		check_cert_dir(o->cert_dir, dirfd);
 }
 
 /*
@@ -134,11 +135,14 @@ check_file(const char *path, int fd, const char *user)
 		    "key", path, user);
 }
 
-/* Each NAME/privkey.pem, or NAME/fullchain.pem when it holds the key. */
+/*
+ * Each NAME/privkey.pem, or NAME/fullchain.pem when it holds the key;
+ * named in full (dir is --cert-dir as given).
+ */
 static void
-check_cert_dir(int dirfd)
+check_cert_dir(const char *dir, int dirfd)
 {
-	char path[TLS_NAME_PATH_SIZE + 256];
+	char path[TLS_NAME_PATH_SIZE + 256], shown[PATH_MAX + sizeof(path)];
 	struct dirent *e;
 	DIR *d;
 	int dup, fd;
@@ -158,7 +162,8 @@ check_cert_dir(int dirfd)
 			    O_RDONLY | O_CLOEXEC)) == -1)
 				continue;
 		}
-		check_file(path, fd, handler != NULL ? handler->name : "-");
+		snprintf(shown, sizeof(shown), "%s/%s", dir, path);
+		check_file(shown, fd, handler != NULL ? handler->name : "-");
 		close(fd);
 	}
 	closedir(d);
