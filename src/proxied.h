@@ -4,7 +4,7 @@
 #include "conn.h"
 #include "proxy_header.h"
 
-#define PROXIED_MAX_VARS	8
+#define PROXIED_MAX_VARS	9
 
 /*
  * What a handler behind a balancer is told besides its client's

@@ -67,7 +67,8 @@
  * The values are meant for the handler's environment (ALPN ->
  * PROXY_ALPN, AUTHORITY -> SSL_TLS_SNI_SERVERNAME, UNIQUE_ID ->
  * PROXY_UNIQUE_ID, SSL_VERSION -> SSL_PROTOCOL, SSL_CN ->
- * SSL_PEER_CERT_CN, SSL_CIPHER -> SSL_CIPHER).  They are copied into
+ * SSL_PEER_CERT_CN, SSL_CIPHER -> SSL_CIPHER; the SSL TLV's client bits
+ * and verify word -> SSL_CLIENT_VERIFY, in proxied.c).  They are copied into
  * the result, NUL-terminated, so the result outlives buf.  A value
  * longer than its buffer, or holding a byte below 0x20 or 0x7f (NUL
  * would truncate it, a newline would forge lines in whatever the handler

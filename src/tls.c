@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -105,13 +106,14 @@ main(int argc, char *argv[])
 /*
  * The options, the log and every check that needs no client; --check
  * exits here.  Before anything could be said on fd 2: is it the client?
+ * Then it becomes /dev/null, and what would have gone there, a bad
+ * option's message as much as a refusal, goes to syslog.
  */
 static void
 set_up(struct setup *s, int argc, char *argv[])
 {
 	if ((s->quiet = stderr_is_client()))
-		(void)dup2(open("/dev/null", O_WRONLY | O_CLOEXEC),
-		    STDERR_FILENO);
+		tls_log_stderr_to_syslog();
 	tls_options_parse(argc, argv, &s->o);
 	tls_log_init(s->quiet, s->o.use_syslog, s->o.facility);
 	tls_keys_init(&s->o);
@@ -256,15 +258,21 @@ open_cert_dir(const struct tls_options *o)
 	return fd;
 }
 
-/* --check: the default certificate and key load and match; exit. */
+/*
+ * --check: the default certificate and key load and match, and so does
+ * every pair under --cert-dir (tls_keys.c has checked that no key there
+ * is the handler's to read); the first bad one is named; exit.
+ */
 static void
 check_config(const struct tls_options *o, int dirfd)
 {
 	struct tls_refusal why;
 	struct hello none;
+	struct dirent *e;
 	SSL_CTX *ctx;
+	DIR *d;
+	int dup;
 
-	(void)dirfd;
 	memset(&none, 0, sizeof(none));
 	tls_ctx_init();
 	if (o->cert != NULL) {
@@ -275,6 +283,18 @@ check_config(const struct tls_options *o, int dirfd)
 			errx(EXIT_MISUSE, "%s: %s", o->cert, why.reason);
 		SSL_CTX_free(ctx);
 	}
+	if (dirfd == -1)
+		exit(0);
+	if ((dup = fcntl(dirfd, F_DUPFD_CLOEXEC, 3)) == -1 ||
+	    (d = fdopendir(dup)) == NULL)
+		err(EXIT_TEMPFAIL, "--cert-dir %s", o->cert_dir);
+	rewinddir(d);		/* the offset is dirfd's, read to its end */
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.' &&
+		    tls_ctx_check_pair(dirfd, e->d_name, &why) == -1)
+			errx(EXIT_MISUSE, "--cert-dir %s: %s: %s", o->cert_dir,
+			    e->d_name, why.reason);
+	closedir(d);
 	exit(0);
 }
 

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -103,6 +104,36 @@ tls_ctx_new(const struct tls_options *o, int dirfd, const struct hello *hello,
 fail:
 	SSL_CTX_free(ctx);
 	return NULL;
+}
+
+/*
+ * For --check: the pair in --cert-dir's entry NAME loads and matches.
+ * 0 yes; 1 NAME holds no fullchain.pem (certbot's README, say): nothing
+ * to check; -1 no, with why filled in.
+ */
+int
+tls_ctx_check_pair(int dirfd, const char *name, struct tls_refusal *why)
+{
+	char path[TLS_NAME_PATH_SIZE + 256];
+	int certfd, keyfd, r;
+	SSL_CTX *ctx;
+
+	snprintf(path, sizeof(path), "%s/%s", name, TLS_NAME_CERT);
+	if ((certfd = openat(dirfd, path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 1;
+	snprintf(path, sizeof(path), "%s/%s", name, TLS_NAME_KEY);
+	if ((keyfd = openat(dirfd, path, O_RDONLY | O_CLOEXEC)) == -1)
+		keyfd = certfd;
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
+		refuse(why, "no-memory", EXIT_TEMPFAIL);
+		r = -1;
+	} else
+		r = load_pair(ctx, certfd, keyfd, why) == 0 ? 0 : -1;
+	SSL_CTX_free(ctx);
+	close(certfd);
+	if (keyfd != certfd)
+		close(keyfd);
+	return r;
 }
 
 /*

@@ -15,5 +15,6 @@ struct tls_refusal {
 void	 tls_ctx_init(void);
 SSL_CTX	*tls_ctx_new(const struct tls_options *, int, const struct hello *,
 	    struct tls_refusal *);
+int	 tls_ctx_check_pair(int, const char *, struct tls_refusal *);
 
 #endif

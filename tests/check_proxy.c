@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "pending.h"
+#include "proxied.h"
 #include "proxy_header.h"
 #include "check_run.h"
 
@@ -1068,6 +1069,57 @@ START_TEST(v2_ssl)
 }
 END_TEST
 
+/*
+ * The SSL TLV's verify word for the handler, as mod_ssl's
+ * SSL_CLIENT_VERIFY: hand-made headers, parsed, then proxied_vars().
+ */
+static const char *
+verify_var(unsigned int client, uint32_t verify, int with_ssl_tlv)
+{
+	static struct hdr sub;
+	static struct proxied px;
+	static struct conn_info balancer;
+	size_t i;
+
+	memset(&sub, 0, sizeof(sub));
+	tlv_str(&sub, 0x21, "TLSv1.3");
+	v2_start(&h, 0x21, 0x11);
+	v2_inet(&h, "1.2.3.4", "5.6.7.8", 1, 443);
+	if (with_ssl_tlv)
+		ssl_tlv(&h, client, verify, &sub);
+	else
+		tlv_str(&h, 0x02, "www.example");
+	v2_end(&h);
+	ok(&h);
+	proxied_vars(&balancer, &res, &px);
+	for (i = 0; i < px.nvars; i++)
+		if (strncmp(px.var[i], "SSL_CLIENT_VERIFY=", 18) == 0)
+			return px.var[i] + 18;
+	return NULL;
+}
+
+START_TEST(v2_ssl_verify)
+{
+	/* PP2_CLIENT_SSL 1, _CERT_CONN 2, _CERT_SESS 4 */
+	ck_assert_str_eq(verify_var(0x07, 0, 1), "SUCCESS");
+	ck_assert_str_eq(verify_var(0x03, 0, 1), "SUCCESS");
+	ck_assert_str_eq(verify_var(0x05, 0, 1), "SUCCESS");
+	ck_assert_str_eq(verify_var(0x07, 20, 1), "FAILED");
+	ck_assert_str_eq(verify_var(0x05, 0x80000000, 1), "FAILED");
+	ck_assert_str_eq(verify_var(0x03, 1, 1), "FAILED");
+	/* over TLS without a certificate: whatever the word says */
+	ck_assert_str_eq(verify_var(0x01, 0, 1), "NONE");
+	ck_assert_str_eq(verify_var(0x01, 1, 1), "NONE");
+	/* a cleartext client (no PP2_CLIENT_SSL), or no SSL TLV: unset */
+	ck_assert_ptr_null(verify_var(0x00, 0, 1));
+	ck_assert_ptr_null(verify_var(0x06, 0, 1));
+	ck_assert_ptr_null(verify_var(0, 0, 0));
+	/* and the version beside it still comes through */
+	ck_assert_str_eq(verify_var(0x07, 0, 1), "SUCCESS");
+	ck_assert_str_eq(res.ssl_version, "TLSv1.3");
+}
+END_TEST
+
 /* Longer than a v1-sized 108-byte buffer (apache/trafficserver#12191). */
 START_TEST(v2_long_header)
 {
@@ -1302,6 +1354,7 @@ main(void)
 	tcase_add_test(tc, v2_crc32c);
 	tcase_add_test(tc, v2_values);
 	tcase_add_test(tc, v2_ssl);
+	tcase_add_test(tc, v2_ssl_verify);
 	tcase_add_test(tc, v2_long_header);
 	tcase_add_test(tc, exact_reads);
 	tcase_add_test(tc, versions);
