@@ -6,7 +6,8 @@
  *  1. an option's own value, in command-line order, as getopt meets it
  *     (--allow and --deny CIDRs included: they go into the rules table at
  *     once, so a duplicate is named where it is given);
- *  2. options that need or exclude each other, once all are known;
+ *  2. options that need or exclude each other, once all are known (and
+ *     whether the descriptor limit carries --lingering-close);
  *  3. --user, looked up in the system's user and group databases;
  *  4. the --rules file, read once, after the command line's rules: its
  *     rules follow theirs in the table, and its duplicates name them.
