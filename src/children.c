@@ -11,6 +11,10 @@
  * has been reaped and no process of its group is left.  Those others are
  * not our children (they go to init), so their end is seen by probing the
  * group, each time the loop wakes and at least every GROUP_CHECK_MS.
+ *
+ * With --lingering-close an entry also holds the bridge's copy of its
+ * client's connection, and hands it to linger.c when the entry goes: the
+ * whole group has ended, nothing of the handler writes any more.
  */
 #include "config.h"
 
@@ -22,6 +26,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "children.h"
 #include "clock.h"
@@ -44,19 +49,28 @@ children_init(struct children *ch, int max)
 	ch->leaderless = 0;
 	ch->timeouts = 0;
 	ch->max = max;
+	ch->linger = NULL;
 }
 
 void
 children_free(struct children *ch)
 {
+	int i;
+
+	for (i = 0; i < ch->n; i++)
+		if (ch->c[i].fd != -1)
+			close(ch->c[i].fd);
 	free(ch->c);
 	ch->c = NULL;
 }
 
-/* The caller makes sure there is room: it accepts only below the limit. */
+/*
+ * The caller makes sure there is room: it accepts only below the limit.
+ * fd is the client's connection, for the lingering close, or -1.
+ */
 void
 children_add(struct children *ch, pid_t pid, long long now,
-    const struct source *source)
+    const struct source *source, int fd)
 {
 	struct child *c;
 	int i;
@@ -72,11 +86,15 @@ children_add(struct children *ch, pid_t pid, long long now,
 	memset(c, 0, sizeof(*c));
 	c->pid = pid;
 	c->started = now;
+	c->fd = fd;
 	if (source != NULL)
 		c->source = *source;
 }
 
-/* How many running handlers serve clients from this source? */
+/*
+ * How many running handlers serve clients from this source?  A lingering
+ * connection still holds its handler's slot.
+ */
 int
 children_from(const struct children *ch, const struct source *source)
 {
@@ -85,6 +103,8 @@ children_from(const struct children *ch, const struct source *source)
 	for (i = 0; i < ch->n; i++)
 		if (memcmp(&ch->c[i].source, source, sizeof(*source)) == 0)
 			n++;
+	if (ch->linger != NULL)
+		n += linger_from(ch->linger, source);
 	return n;
 }
 
@@ -164,11 +184,18 @@ group_alive(pid_t pgid)
 	return kill(-pgid, 0) == 0 || errno == EPERM;
 }
 
+/* The group of entry i has ended: its client is let go (linger.c). */
 static void
 drop(struct children *ch, int i)
 {
-	if (ch->c[i].leader_gone)
+	struct child *c = &ch->c[i];
+
+	if (c->leader_gone)
 		ch->leaderless--;
+	if (c->fd != -1 && ch->linger != NULL)
+		linger_start(ch->linger, c->fd, &c->source, now_ms());
+	else if (c->fd != -1)
+		close(c->fd);
 	ch->c[i] = ch->c[--ch->n];
 }
 

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include "conn.h"
+#include "linger.h"
 #include "stats.h"
 
 /* A running handler. */
@@ -14,6 +15,7 @@ struct child {
 	int		killed;		/* SIGKILL sent */
 	int		leader_gone;	/* reaped; the group may live on */
 	struct source	source;		/* for --max-per-source */
+	int		fd;		/* the client, kept for linger; or -1 */
 };
 
 struct children {
@@ -22,6 +24,7 @@ struct children {
 	int		 max;
 	int		 leaderless;	/* entries with leader_gone */
 	unsigned long long timeouts;	/* handlers --timeout signalled */
+	struct lingering *linger;	/* where kept clients go; NULL: none */
 };
 
 /* While a group outlives its leader, how often to look whether it ended. */
@@ -30,7 +33,7 @@ struct children {
 void	children_init(struct children *, int);
 void	children_free(struct children *);
 void	children_add(struct children *, pid_t, long long,
-	    const struct source *);
+	    const struct source *, int);
 int	children_from(const struct children *, const struct source *);
 int	children_reap(struct children *, struct child *, int *);
 int	children_ended(struct children *, struct stats *);

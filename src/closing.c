@@ -13,6 +13,9 @@
  * close" of Apache httpd.  All of it is non-blocking, driven by the
  * serving loop's poll.  The table is bounded: when it is full, the oldest
  * connection is closed at once, after what it sent so far is read.
+ *
+ * --lingering-close does the same after a handler has ended (linger.c):
+ * a table of its own, with its own time, through closing_add.
  */
 #include "config.h"
 
@@ -30,28 +33,28 @@
 #include "closing.h"
 #include "compat.h"
 
-#define CLOSING_MS	2000	/* how long a client may take to close */
 #define DISCARD_MAX	(256 * 1024)	/* bytes read per wake-up, for fairness */
 
 static int	discard_input(int);
 static int	oldest(const struct closing *);
 static void	finish(struct closing *, int);
 
+/* Room for max connections, each closed after ms at the latest. */
 void
-closing_init(struct closing *cl, int max)
+closing_init(struct closing *cl, int max, long long ms)
 {
 	cl->c = reallocarray(NULL, max, sizeof(*cl->c));
 	if (cl->c == NULL)
 		err(EXIT_TEMPFAIL, "closing");
 	cl->n = 0;
 	cl->max = max;
+	cl->ms = ms;
 }
 
 void
 closing_free(struct closing *cl)
 {
-	while (cl->n > 0)
-		finish(cl, 0);
+	closing_close_all(cl);
 	free(cl->c);
 	cl->c = NULL;
 }
@@ -65,15 +68,34 @@ closing_start(struct closing *cl, int fd, const char *line, long long now)
 {
 	if (line != NULL)
 		send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
+	closing_add(cl, fd, NULL, now);
+}
+
+/*
+ * End-of-file for the client of fd, after whatever was sent on it, then
+ * its input discarded until it closes or cl's time is up.  The fd is
+ * ours from now on; source (NULL: none) is whose slot it holds.  Returns
+ * 1 if the client has yet to close, 0 if it was closed at once.
+ */
+int
+closing_add(struct closing *cl, int fd, const struct source *source,
+    long long now)
+{
+	struct closing_conn *c;
+
 	if (shutdown(fd, SHUT_WR) == -1 || !discard_input(fd)) {
 		close(fd);
-		return;
+		return 0;
 	}
 	if (cl->n == cl->max)
 		finish(cl, oldest(cl));
-	cl->c[cl->n].fd = fd;
-	cl->c[cl->n].until = now + CLOSING_MS;
-	cl->n++;
+	c = &cl->c[cl->n++];
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	c->until = now + cl->ms;
+	if (source != NULL)
+		c->source = *source;
+	return 1;
 }
 
 /* Fill pfd (room for cl->n entries); returns how many were filled. */
@@ -93,21 +115,49 @@ closing_pollfds(const struct closing *cl, struct pollfd *pfd)
 /*
  * After the poll: read what came, close the connections whose client has
  * closed or whose time is up.  pfd is what closing_pollfds filled, with
- * npfd entries (connections added since are not in it).
+ * npfd entries (connections added since are not in it; none with pfd
+ * NULL and npfd 0).  Returns how many were closed because their time
+ * was up.
  */
-void
+int
 closing_events(struct closing *cl, const struct pollfd *pfd, int npfd,
     long long now)
 {
-	int i;
+	int i, late = 0;
 
 	/* backwards, so that finish() moving the last entry is harmless */
 	for (i = npfd - 1; i >= 0; i--)
 		if (pfd[i].revents != 0 && !discard_input(cl->c[i].fd))
 			finish(cl, i);
 	for (i = cl->n - 1; i >= 0; i--)
-		if (now >= cl->c[i].until)
+		if (now >= cl->c[i].until) {
 			finish(cl, i);
+			late++;
+		}
+	return late;
+}
+
+/* Close every connection now; returns how many there were. */
+int
+closing_close_all(struct closing *cl)
+{
+	int n = cl->n;
+
+	while (cl->n > 0)
+		finish(cl, 0);
+	return n;
+}
+
+/* How many connections hold a slot of source? */
+int
+closing_from(const struct closing *cl, const struct source *source)
+{
+	int i, n = 0;
+
+	for (i = 0; i < cl->n; i++)
+		if (memcmp(&cl->c[i].source, source, sizeof(*source)) == 0)
+			n++;
+	return n;
 }
 
 /* Wait until every connection is closed (--once, which has no loop). */

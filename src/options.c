@@ -6,7 +6,8 @@
  *  1. an option's own value, in command-line order, as getopt meets it
  *     (--allow and --deny CIDRs included: they go into the rules table at
  *     once, so a duplicate is named where it is given);
- *  2. options that need or exclude each other, once all are known;
+ *  2. options that need or exclude each other, once all are known (and
+ *     whether the descriptor limit carries --lingering-close);
  *  3. --user, looked up in the system's user and group databases;
  *  4. the --rules file, read once, after the command line's rules: its
  *     rules follow theirs in the table, and its duplicates name them.
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "linger.h"
 #include "log.h"
 #include "options.h"
 #include "parse.h"
@@ -59,7 +61,8 @@ static char   **default_handler(void);
 enum {
 	OPT_ALLOW = 256, OPT_BACKLOG, OPT_BANNER, OPT_DENY, OPT_DENY_MESSAGE,
 	OPT_DRAIN_TIMEOUT, OPT_FD, OPT_FD_NAME, OPT_IDLE_TIMEOUT,
-	OPT_KEEPALIVE, OPT_LISTEN, OPT_MAX_ACCEPT_RATE, OPT_MAX_CONNECTIONS,
+	OPT_KEEPALIVE, OPT_LINGERING_CLOSE, OPT_LISTEN, OPT_MAX_ACCEPT_RATE,
+	OPT_MAX_CONNECTIONS,
 	OPT_MAX_PER_SOURCE, OPT_NODELAY, OPT_ONCE, OPT_PRINT_ADDRESS,
 	OPT_PROXY_FROM, OPT_PROXY_HEADER_MAX, OPT_PROXY_PROTOCOL,
 	OPT_PROXY_TIMEOUT, OPT_QUIET, OPT_RATE_PER_SOURCE, OPT_REFUSE_MESSAGE,
@@ -79,6 +82,7 @@ static const struct option longopts[] = {
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "idle-timeout",	required_argument, NULL, OPT_IDLE_TIMEOUT },
 	{ "keepalive",		no_argument,	   NULL, OPT_KEEPALIVE },
+	{ "lingering-close",	required_argument, NULL, OPT_LINGERING_CLOSE },
 	{ "listen",		required_argument, NULL, OPT_LISTEN },
 	{ "max-accept-rate",	required_argument, NULL, OPT_MAX_ACCEPT_RATE },
 	{ "max-connections",	required_argument, NULL, OPT_MAX_CONNECTIONS },
@@ -196,6 +200,9 @@ number_option(struct options *o, int ch, const char *arg)
 		break;
 	case OPT_IDLE_TIMEOUT:
 		s->idle_timeout = number("--idle-timeout", arg, 0, MAX_SECONDS);
+		break;
+	case OPT_LINGERING_CLOSE:
+		s->linger = number("--lingering-close", arg, 0, MAX_SECONDS);
 		break;
 	case OPT_MAX_CONNECTIONS:
 		s->max_connections = number("--max-connections", arg, 1,
@@ -414,6 +421,12 @@ check_together(struct options *o)
 		l->backlog = SOMAXCONN;
 	proxy_defaults(&o->serve);
 	l->streams_only = o->serve.proxy.versions != 0;
+	/* with --once the bridge becomes the handler: nothing is kept */
+	if (o->serve.once && o->serve.linger > 0)
+		errx(EXIT_MISUSE, "--once and --lingering-close exclude "
+		    "each other");
+	if (o->serve.linger > 0)
+		linger_check_limit(o->serve.max_connections);
 }
 
 static void
@@ -496,8 +509,10 @@ usage(FILE *out, int status)
 	    "[--drain-timeout SECONDS]\n"
 	    "                  [--fd N | --listen ADDRESS] [--fd-name NAME]\n"
 	    "                  [--idle-timeout SECONDS] "
-	    "[--max-accept-rate N/SECONDS]\n"
-	    "                  [--max-connections N] [--max-per-source N]\n"
+	    "[--lingering-close SECONDS]\n"
+	    "                  [--max-accept-rate N/SECONDS] "
+	    "[--max-connections N]\n"
+	    "                  [--max-per-source N]\n"
 	    "                  [--proxy-from CIDR] [--proxy-header-max BYTES]\n"
 	    "                  [--proxy-protocol[=v1|v2]] "
 	    "[--proxy-timeout SECONDS]\n"

@@ -17,6 +17,9 @@
  *                 --once: become_handler, handoff_exec (handoff.c)
  *   ends          children_ended (children.c); police: drain_cut_off
  *                 (drain.c), children_police (children.c)
+ *   lingers       --lingering-close: after its handler's group, the
+ *                 connection holds its slot until the client closes or
+ *                 its time is up (linger.c)
  *
  * Whatever the reason a client gets no handler, it leaves through
  * turn_away(): counted, logged, sent its line and end-of-file, or closed
@@ -69,6 +72,7 @@
 #include "describe.h"
 #include "drain.h"
 #include "gone.h"
+#include "linger.h"
 #include "log.h"
 #include "notify.h"
 #include "pending.h"
@@ -94,6 +98,7 @@ struct server {
 	struct sockaddr_storage local[MAX_LISTENERS];
 	struct children	 children;
 	struct closing	 closing;	/* refused clients on their way out */
+	struct lingering linger;	/* served clients on their way out */
 	struct pending	 pending;	/* clients whose PROXY header is due */
 	struct admission *admission;	/* may a client have a handler? */
 	struct acceptor	 acceptor;	/* back-off, --max-accept-rate */
@@ -194,11 +199,15 @@ server_init(struct server *sv, const struct serve_options *opts,
 	sv->line[LINE_REFUSAL] = with_newline(opts->refuse_message);
 	sv->line[LINE_DENIAL] = with_newline(opts->deny_message);
 	children_init(&sv->children, opts->max_connections);
-	closing_init(&sv->closing, CLOSING_MAX);
+	closing_init(&sv->closing, CLOSING_MAX, CLOSING_MS);
+	linger_init(&sv->linger, opts->max_connections, opts->linger,
+	    &sv->stats);
+	if (opts->linger > 0)
+		sv->children.linger = &sv->linger;
 	if (opts->proxy.versions != 0)
 		pending_init(&sv->pending, opts->max_connections,
 		    &opts->proxy, on_header, sv);
-	watch_init(&sv->watch, opts->max_connections);
+	watch_init(&sv->watch, opts->max_connections, &sv->linger);
 	sv->admission = opts->admission;
 	sv->stats.started = now_ms();
 	sv->stats.max_running = opts->max_connections;
@@ -223,6 +232,7 @@ server_free(struct server *sv)
 	pending_free(&sv->pending);
 	closing_free(&sv->closing);
 	children_free(&sv->children);
+	linger_free(&sv->linger);
 	watch_free(&sv->watch);
 	free(sv->banner);
 	for (i = 0; i < nitems(sv->line); i++)
@@ -305,22 +315,29 @@ handle_requests(struct server *sv, long long now)
 /*
  * Handlers past their time get their signals: at the drain's cut-off
  * every one still running, past --timeout each one (SIGTERM, SIGKILL
- * after the grace).  The next one due bounds the wait.
+ * after the grace).  The next one due bounds the wait.  Lingering
+ * connections past their time, or the drain's, are closed: the last
+ * one's end starts the idle clock.
  */
 static void
 police(struct server *sv, long long now)
 {
+	if (linger_police(&sv->linger, now, past_cut_off(sv, now)))
+		sv->idle_since = now;
 	drain_cut_off(&sv->drain, &sv->children, now);
 	sv->police_due = children_police(&sv->children, now,
 	    sv->opts->timeout * 1000);
 }
 
-/* Stopped, and nothing left: no handler, no header, no closing client. */
+/*
+ * Stopped, and nothing left: no handler, no header, no closing or
+ * lingering client.
+ */
 static int
 drained(const struct server *sv)
 {
 	return sv->drain.until != 0 && sv->children.n == 0 &&
-	    sv->pending.n == 0 && sv->closing.n == 0 &&
+	    sv->pending.n == 0 && sv->closing.n == 0 && sv->linger.cl.n == 0 &&
 	    quiesce_open(sv->ls) == 0;
 }
 
@@ -348,12 +365,16 @@ idle_exit(struct server *sv, long long now)
 	return !watch_clients_waiting(&sv->watch, sv->ls);
 }
 
-/* No handler, no header awaited, not draining, and an --idle-timeout. */
+/*
+ * No handler, no header awaited, no lingering client (work, but bounded
+ * by --lingering-close), not draining, and an --idle-timeout.
+ */
 static int
 idle_counts(const struct server *sv)
 {
 	return sv->children.n == 0 && sv->pending.n == 0 &&
-	    sv->opts->idle_timeout > 0 && sv->drain.until == 0;
+	    sv->linger.cl.n == 0 && sv->opts->idle_timeout > 0 &&
+	    sv->drain.until == 0;
 }
 
 /*
@@ -371,23 +392,23 @@ listeners_to_watch(struct server *sv, long long now)
 
 /*
  * Below --max-connections (a client waiting for its PROXY header holds a
- * slot too; with --once, one client is all), and --max-accept-rate allows
- * one more now?
+ * slot too, and so does a lingering one; with --once, one client is all),
+ * and --max-accept-rate allows one more now?
  */
 static int
 may_accept(struct server *sv, long long now)
 {
 	if (sv->opts->once && sv->pending.n > 0)
 		return 0;
-	return sv->children.n + sv->pending.n < sv->opts->max_connections &&
-	    accept_rate_allows(&sv->acceptor, now);
+	return sv->children.n + sv->pending.n + sv->linger.cl.n <
+	    sv->opts->max_connections && accept_rate_allows(&sv->acceptor, now);
 }
 
 /*
  * Until when to wait: the idle deadline, the end of an accept pause or
- * back-off, a handler's next signal, the drain's end, a closing
- * connection's or a header's time, a STATUS= held back, the look at
- * groups outliving their leader.  NULL: no deadline.
+ * back-off, a handler's next signal, the drain's end, a closing or
+ * lingering connection's or a header's time, a STATUS= held back, the
+ * look at groups outliving their leader.  NULL: no deadline.
  */
 static struct timespec *
 plan_wait(struct server *sv, long long now, struct timespec *ts)
@@ -409,6 +430,7 @@ plan_wait(struct server *sv, long long now, struct timespec *ts)
 	if (sv->drain.until > now)
 		due = earliest(due, sv->drain.until);
 	due = earliest(due, closing_next_due(&sv->closing));
+	due = earliest(due, linger_next_due(&sv->linger));
 	due = earliest(due, pending_next_due(&sv->pending));
 	due = earliest(due, quiesce_next_due(sv->ls, now));
 	due = earliest(due, status_due(&sv->status));
@@ -433,9 +455,9 @@ earliest(long long a, long long b)
 }
 
 /*
- * What woke us: closing connections go on, headers come in (and those
- * complete enter), and each ready listener gives one client while the
- * limits allow.
+ * What woke us: closing and lingering connections go on, headers come in
+ * (and those complete enter), and each ready listener gives one client
+ * while the limits allow.
  */
 static void
 handle_events(struct server *sv)
@@ -447,6 +469,9 @@ handle_events(struct server *sv)
 	/* first: handing a client on may add to the closing ones */
 	closing_events(&sv->closing, pending_pfd + w->pending, w->closing,
 	    now_ms());
+	if (linger_events(&sv->linger, pending_pfd + w->pending + w->closing,
+	    w->lingering, now_ms()))
+		sv->idle_since = now_ms();
 	pending_events(&sv->pending, pending_pfd, w->pending, now_ms());
 	for (i = 0; i < w->listeners; i++) {
 		if (w->pfd[i].revents & POLLNVAL)
@@ -628,7 +653,7 @@ admit(struct server *sv, const struct arrival *a,
 /*
  * An admitted client: its banner, then its handler, a process of its own
  * (--once: this one).  The client fd is closed here once the handler has
- * it.
+ * it, or kept in its handler's entry for --lingering-close.
  */
 static void
 start(struct server *sv, const struct arrival *a, struct client *c)
@@ -657,9 +682,11 @@ start(struct server *sv, const struct arrival *a, struct client *c)
 		    &f);
 		return;
 	}
-	close(a->fd);
+	if (sv->opts->linger == 0)
+		close(a->fd);
 	children_add(&sv->children, pid, now_ms(),
-	    admission_tracks_sources(sv->admission) ? &c->src : NULL);
+	    admission_tracks_sources(sv->admission) ? &c->src : NULL,
+	    sv->opts->linger > 0 ? a->fd : -1);
 	started(sv, pid, c);
 }
 

@@ -19,6 +19,7 @@ struct serve_options {
 	struct rules	*proxy_from;	/* who must send it; NULL: everyone */
 	long long	timeout;	/* seconds a handler may run; 0 ever */
 	long long	drain_timeout;	/* seconds handlers get after SIGTERM */
+	long long	linger;		/* --lingering-close seconds; 0 off */
 	const char	*banner;	/* sent before the handler starts */
 	const char	*refuse_message;/* sent to a client over its limit */
 	const char	*deny_message;	/* sent to a client the rules deny */

@@ -16,6 +16,8 @@ struct stats {
 	unsigned long long	timeouts;
 	unsigned long long	proxy_errors;	/* bad or missing PROXY headers */
 	unsigned long long	gone;		/* peer gone before anything */
+	unsigned long long	lingered;	/* --lingering-close */
+	unsigned long long	linger_cutoffs;	/* at SECONDS or the drain */
 	int			running;	/* handlers now */
 	int			max_running;	/* --max-connections */
 };

@@ -15,13 +15,18 @@
 
 static void	watch_listeners(struct watch *, const struct listeners *, int);
 
-/* Room for every listener, a header per handler slot, every closing. */
+/*
+ * Room for every listener, every closing, and per handler slot a header
+ * or a lingering connection (twice, not to rely on their sum).
+ */
 void
-watch_init(struct watch *w, int max_connections)
+watch_init(struct watch *w, int max_connections,
+    const struct lingering *lg)
 {
 	memset(w, 0, sizeof(*w));
+	w->linger = lg;
 	w->pfd = reallocarray(NULL, MAX_LISTENERS + CLOSING_MAX +
-	    max_connections, sizeof(*w->pfd));
+	    2 * (size_t)max_connections, sizeof(*w->pfd));
 	if (w->pfd == NULL)
 		err(EXIT_TEMPFAIL, "poll table");
 }
@@ -35,8 +40,8 @@ watch_free(struct watch *w)
 
 /*
  * Wait for a client on the first nlisteners listeners, a header, a
- * closing connection, a signal or the deadline (ts; NULL: none).  An
- * interrupted wait reports nothing ready.
+ * closing or lingering connection, a signal or the deadline (ts; NULL:
+ * none).  An interrupted wait reports nothing ready.
  */
 void
 watch_wait(struct watch *w, const struct listeners *ls, int nlisteners,
@@ -49,6 +54,8 @@ watch_wait(struct watch *w, const struct listeners *ls, int nlisteners,
 	w->pending = pending_pollfds(p, w->pfd + w->listeners);
 	w->closing = closing_pollfds(cl, w->pfd + w->listeners + w->pending);
 	n = w->listeners + w->pending + w->closing;
+	w->lingering = linger_pollfds(w->linger, w->pfd + n);
+	n += w->lingering;
 	if (ppoll(w->pfd, n, ts, waitmask) == -1) {
 		if (errno != EINTR)
 			err(EXIT_TEMPFAIL, "poll");

@@ -81,7 +81,7 @@ START_TEST(test_rules_first)
 	children_init(&running, 4);
 	/* its source is over --max-per-source too: the rule still decides */
 	client("10.99.1.1", &ss, &src);
-	children_add(&running, 4242, NOW, &src);
+	children_add(&running, 4242, NOW, &src, -1);
 	ck_assert_int_eq(decide(&ad, "10.99.1.1", &running, NOW, &d), DENIED);
 	ck_assert_ptr_nonnull(d.rule);
 	ck_assert_int_eq(ratelimit_entries(ad.rates), 0);
@@ -113,7 +113,7 @@ START_TEST(test_per_source_before_rate)
 	children_init(&running, 4);
 	children_init(&none, 4);
 	client("192.0.2.7", &ss, &src);
-	children_add(&running, 4242, NOW, &src);
+	children_add(&running, 4242, NOW, &src, -1);
 	for (i = 0; i < 5; i++) {
 		ck_assert_int_eq(decide(&ad, "192.0.2.7", &running, NOW + i,
 		    &d), PER_SOURCE);

@@ -129,7 +129,7 @@ exits(struct exits *x, struct stats *st, struct closing *cl,
 {
 	memset(st, 0, sizeof(*st));
 	memset(ls, 0, sizeof(*ls));
-	closing_init(cl, CLOSING_MAX);
+	closing_init(cl, CLOSING_MAX, CLOSING_MS);
 	line[LINE_NONE] = NULL;
 	line[LINE_REFUSAL] = "full\n";
 	line[LINE_DENIAL] = "no\n";
