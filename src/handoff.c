@@ -67,12 +67,17 @@ static int	handoff_exit_code(int);
 /*
  * Once, at start-up.  Also marks every descriptor above 2 close-on-exec:
  * the bridge's own are already, and nothing it inherited is for a handler.
+ * nofile: the open-files limit handlers get (ours was raised), or NULL.
  */
 void
-handoff_init(struct handoff *h, char *const *argv, int stderr_to_socket)
+handoff_init(struct handoff *h, char *const *argv, int stderr_to_socket,
+    const struct rlimit *nofile)
 {
 	h->argv = argv;
 	h->stderr_to_socket = stderr_to_socket;
+	h->nofile_set = nofile != NULL;
+	if (nofile != NULL)
+		h->nofile = *nofile;
 	/* not found now: searched for again for each client, until it is */
 	find_handler(h);
 	h->script_argv = script_argv(argv, h->path);
@@ -170,6 +175,9 @@ become_handler(const struct handoff *h, int client, char *const *envp,
 	 * denies it): cloexec_from() made sure the exec closes the rest.
 	 */
 	(void)syscall(SYS_close_range, STDERR_FILENO + 1, ~0U, 0);
+	/* the limit the bridge was given: ours is raised for its own sake */
+	if (h->nofile_set)
+		(void)setrlimit(RLIMIT_NOFILE, &h->nofile);
 	reset_signals(h);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

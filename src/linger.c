@@ -38,16 +38,19 @@
  * soft), and a --max-connections it cannot carry is refused.  Counted:
  * 0-2, every listener there may be, the refused clients on their way out,
  * one descriptor per slot (a client waiting for its header, running or
- * lingering) and a few to spare.
+ * lingering) and a few to spare.  The limit as it was goes in *was: the
+ * handlers get it back (handoff.c), as a select() loop in one may rely
+ * on descriptors below FD_SETSIZE.
  */
 void
-linger_check_limit(int max_connections)
+linger_check_limit(int max_connections, struct rlimit *was)
 {
 	struct rlimit rl;
 	rlim_t need;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		err(EXIT_TEMPFAIL, "getrlimit");
+	*was = rl;
 	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl) == -1 &&

@@ -1,6 +1,8 @@
 #ifndef SOCKBRIDGE_LINGER_H
 #define SOCKBRIDGE_LINGER_H
 
+#include <sys/resource.h>
+
 #include <poll.h>
 
 #include "closing.h"
@@ -17,7 +19,7 @@ struct lingering {
 	int		 on;	/* --lingering-close given */
 };
 
-void	linger_check_limit(int);
+void	linger_check_limit(int, struct rlimit *);
 void	linger_init(struct lingering *, int, long long, struct stats *);
 void	linger_free(struct lingering *);
 void	linger_start(struct lingering *, int, const struct source *,

@@ -425,8 +425,10 @@ check_together(struct options *o)
 	if (o->serve.once && o->serve.linger > 0)
 		errx(EXIT_MISUSE, "--once and --lingering-close exclude "
 		    "each other");
-	if (o->serve.linger > 0)
-		linger_check_limit(o->serve.max_connections);
+	if (o->serve.linger > 0) {
+		linger_check_limit(o->serve.max_connections, &o->nofile);
+		o->nofile_raised = 1;
+	}
 }
 
 static void

@@ -1,6 +1,8 @@
 #ifndef SOCKBRIDGE_OPTIONS_H
 #define SOCKBRIDGE_OPTIONS_H
 
+#include <sys/resource.h>
+
 #include "listener.h"
 #include "privileges.h"
 #include "rules.h"
@@ -19,6 +21,8 @@ struct options {
 	int		 stderr_to_socket;
 	int		 use_syslog;
 	int		 facility;
+	struct rlimit	 nofile;	/* as started: the handlers' limit */
+	int		 nofile_raised;	/* --lingering-close changed ours */
 };
 
 void	options_parse(struct options *, int, char *[]);

@@ -65,7 +65,8 @@ main(int argc, char *argv[])
 	options_idle_default(&o, ls.origin);
 	notify_init();
 	env_init(&env, environ, ls.origin == FROM_UPSTART);
-	handoff_init(&handoff, o.handler, o.stderr_to_socket);
+	handoff_init(&handoff, o.handler, o.stderr_to_socket,
+	    o.nofile_raised ? &o.nofile : NULL);
 
 	status = serve(&o.serve, &ls, &env, &handoff);
 	listeners_remove_files(&ls);

@@ -121,7 +121,7 @@ set_up(struct setup *s, int argc, char *argv[])
 	tls_keys_check_startup(&s->o, s->dirfd);
 	if (s->o.check)
 		check_config(&s->o, s->dirfd);
-	handoff_init(&s->h, s->o.argv, 0);
+	handoff_init(&s->h, s->o.argv, 0, NULL);
 	made.h = &s->h;
 	atexit(free_made);
 	set_signals();
