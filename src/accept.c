@@ -41,20 +41,23 @@ accept_init(struct acceptor *acc, const struct rate *rate, long long now)
 }
 
 /*
- * One client from listener, if one is still there: its fd, or -1 (the
- * failure is handled: retried at once, or backed off).  The accepted
- * socket is blocking whatever the listener's flags: Linux does not pass
- * O_NONBLOCK on to it.
+ * One client from listener, if one is still there: its fd, or -1 with
+ * errno set (the failure is handled: retried at once, or backed off).
+ * The accepted socket is blocking whatever the listener's flags: Linux
+ * does not pass O_NONBLOCK on to it.
  */
 int
 accept_one(struct acceptor *acc, int listener, struct sockaddr_storage *remote,
     socklen_t *len)
 {
-	int fd;
+	int fd, error;
 
 	memset(remote, 0, sizeof(*remote));
 	if ((fd = accept_guarded(listener, remote, len)) == -1) {
-		accept_failed(acc, errno);
+		/* the caller looks at errno: a log line may change it */
+		error = errno;
+		accept_failed(acc, error);
+		errno = error;
 		return -1;
 	}
 	acc->backoff_until = acc->backoff_ms = 0;

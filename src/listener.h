@@ -23,7 +23,9 @@ struct listener {
 	char	unix_path[108];	/* a socket file we made, removed at exit */
 	dev_t	unix_dev;	/* and which file it is, as bound: */
 	ino_t	unix_ino;	/* only that one is chowned or removed */
-	long long settle_until;	/* stopping: ms until it may close */
+	int	quiet;		/* stopping: takes no new connection */
+	long long quiet_since;	/* ms, since when */
+	int	family;		/* stopping: its address family */
 };
 
 struct listeners {

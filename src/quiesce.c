@@ -8,21 +8,29 @@
  * no new connection completes, then the serving loop takes what is
  * queued (a handler each while slots and the drain allow, the refusal
  * line after the drain's cut-off), and a listener is closed as soon as
- * its queue is empty:
+ * nobody is left in it:
  *
  *   TCP    a classic BPF socket filter drops SYNs; late clients
  *          retransmit, and get ECONNREFUSED once the socket is closed.
- *          (shutdown(SHUT_RD) would reset the queue on TCP.)  A handshake
- *          already under way gets QUIESCE_SETTLE_MS to complete.
+ *          (shutdown(SHUT_RD) would reset the queue on TCP.)  It closes
+ *          once its accept queue is empty, which TCP_INFO tells without
+ *          accepting (so also while every handler slot is taken), and no
+ *          handshake begun before the filter is still under way: the
+ *          kernel lists those, SYN_RECV, in /proc/net/tcp{,6}.  A peer
+ *          gets QUIESCE_HANDSHAKE_MS to complete one (QUIESCE_SETTLE_MS
+ *          where /proc cannot be read).  A filter that cannot be attached
+ *          leaves the old way: closed at once.
  *   unix   the socket file is removed, then shutdown(SHUT_RD) refuses
  *          new connects and leaves the queue to accept (an abstract
- *          name, which cannot be removed, gets the shutdown alone).
+ *          name, which cannot be removed, gets the shutdown alone).  It
+ *          closes once accept() finds nobody: no call tells the length
+ *          of its queue, and poll() says "readable" after the shutdown.
  *
- * With --reuseport and net.ipv4.tcp_migrate_req=1 the kernel hands a
- * closing listener's queue to another listener of its group, so when the
- * group has another member the socket is closed at once: a SYN filter
- * alone would leave the clients whose SYNs hash to us retransmitting
- * until we close.
+ * With --reuseport and net.ipv4.tcp_migrate_req=1 the kernel also hands
+ * the handshakes still under way when a listener closes to another
+ * listener of its group.  The queue itself is always taken first: a
+ * snapshot of who else listens could not tell that the others are
+ * stopping too, and the last to close would reset what it was handed.
  *
  * Inherited listeners are closed at once, as before: the activator keeps
  * its own copy, and the clients queued there wait for the next bridge.
@@ -32,6 +40,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <linux/filter.h>
 
 #include <errno.h>
@@ -48,13 +57,16 @@
 
 static void	quiesce_one(struct listeners *, struct listener *, long long);
 static int	drop_syns(int);
-static int	group_shared(int);
-static int	proc_net_listeners(const char *, const char *);
-static int	listener_key(int, char *, size_t, const char **);
+static int	handshakes_over(const struct listener *, long long);
+static int	accept_queue_empty(int);
+static int	handshakes_under_way(int);
+static int	proc_net_count(const char *, const char *, int, const char *);
+static int	local_key(int, char *, size_t, char *, size_t,
+		    const char **);
 
 /*
  * At start-up: with --reuseport, whether the kernel moves a closing
- * listener's queue to the rest of its group; a notice when it does not.
+ * listener's handshakes to the rest of its group; a notice when not.
  */
 void
 quiesce_init(struct listeners *ls, int reuseport)
@@ -73,8 +85,8 @@ quiesce_init(struct listeners *ls, int reuseport)
 	ls->migrate = c == '1';
 	if (!ls->migrate)
 		log_info("--reuseport: net.ipv4.tcp_migrate_req is not 1: "
-		    "a stopping bridge holds new clients of its group back "
-		    "until its queue is taken");
+		    "a handshake still under way when a stopping bridge "
+		    "closes its socket is reset, not handed to the group");
 }
 
 /* The stop: every listener stops taking new connections. */
@@ -95,33 +107,36 @@ quiesce_one(struct listeners *ls, struct listener *l, long long now)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
-	l->settle_until = now;
+	l->quiet = 1;
+	l->quiet_since = now;
 	if (ls->origin != FROM_LISTEN ||
 	    getsockname(l->fd, (struct sockaddr *)&ss, &len) == -1) {
 		quiesce_close(l);
 		return;
 	}
-	if (ss.ss_family == AF_UNIX) {
+	l->family = ss.ss_family;
+	if (l->family == AF_UNIX) {
 		if (shutdown(l->fd, SHUT_RD) == -1)
 			log_error("shutdown of a unix listener: %s",
 			    strerror(errno));
-		return;
-	}
-	if (ls->reuseport && ls->migrate && group_shared(l->fd)) {
-		quiesce_close(l);	/* its queue moves to the group */
-		return;
-	}
-	if (drop_syns(l->fd) == -1)
-		log_error("SO_ATTACH_FILTER on a listener: %s",
+	} else if (drop_syns(l->fd) == -1) {
+		log_error("SO_ATTACH_FILTER on a listener, closed at once: %s",
 		    strerror(errno));
-	l->settle_until = now + QUIESCE_SETTLE_MS;
+		quiesce_close(l);
+	}
 }
 
-/* May listener l close once its queue is empty?  Not while settling. */
+/*
+ * Has listener l nobody left?  accept_found_none: accept() has just
+ * found its queue empty.  Never while the drain lasts: then the caller
+ * closes whoever is left.
+ */
 int
-quiesce_may_close(const struct listener *l, long long now)
+quiesce_done(const struct listener *l, int accept_found_none, long long now)
 {
-	return now >= l->settle_until;
+	if (l->family == AF_UNIX)
+		return accept_found_none;
+	return accept_queue_empty(l->fd) && handshakes_over(l, now);
 }
 
 void
@@ -144,18 +159,22 @@ quiesce_open(const struct listeners *ls)
 	return n;
 }
 
-/* The next end of a settling time (ms), or -1. */
+/*
+ * When to look again (ms), or -1: a TCP listener left open is looked at
+ * every QUIESCE_RECHECK_MS, as nothing wakes us when its last handshake
+ * completes or its queue empties into another process.  A unix one waits
+ * for a handler slot: the end of a handler wakes the loop.
+ */
 long long
 quiesce_next_due(const struct listeners *ls, long long now)
 {
-	long long due = -1;
 	size_t i;
 
 	for (i = 0; i < ls->n; i++)
-		if (ls->l[i].fd != -1 && ls->l[i].settle_until > now &&
-		    (due == -1 || ls->l[i].settle_until < due))
-			due = ls->l[i].settle_until;
-	return due;
+		if (ls->l[i].fd != -1 && ls->l[i].quiet &&
+		    ls->l[i].family != AF_UNIX)
+			return now + QUIESCE_RECHECK_MS;
+	return -1;
 }
 
 /*
@@ -180,47 +199,81 @@ drop_syns(int fd)
 	    sizeof(prog));
 }
 
-/*
- * Does another socket listen on fd's address and port (a --reuseport
- * group with another member)?  Read from /proc/net/tcp{,6}, where the
- * kernel lists every socket of this network namespace; unreadable (a
- * chroot without /proc): no, and the SYN filter does the work.
- */
+/* No handshake begun before the stop is under way, or its time is up. */
 static int
-group_shared(int fd)
+handshakes_over(const struct listener *l, long long now)
 {
-	const char *table;
-	char key[64];
+	int n;
 
-	if (listener_key(fd, key, sizeof(key), &table) == -1)
-		return 0;
-	return proc_net_listeners(table, key) > 1;
+	if (now >= l->quiet_since + QUIESCE_HANDSHAKE_MS)
+		return 1;
+	if ((n = handshakes_under_way(l->fd)) == -1)
+		return now >= l->quiet_since + QUIESCE_SETTLE_MS;
+	return n == 0;
 }
 
-/* How many sockets in table listen (state 0A) on key ("ADDR:PORT"). */
+/* On a listening TCP socket, tcpi_unacked is the accept queue's length. */
 static int
-proc_net_listeners(const char *table, const char *key)
+accept_queue_empty(int fd)
 {
-	char line[512], local[64], state[8];
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1)
+		return 1;	/* cannot tell: accept() has found none */
+	return ti.tcpi_unacked == 0;
+}
+
+/*
+ * How many connections to fd's port are in SYN_RECV (state 03 in
+ * /proc/net/tcp{,6}, which lists every socket of this network namespace):
+ * to its address, or to any if it listens on every one.  -1: unknown.
+ */
+static int
+handshakes_under_way(int fd)
+{
+	const char *table;
+	char addr[40], port[8];
+
+	if (local_key(fd, addr, sizeof(addr), port, sizeof(port),
+	    &table) == -1)
+		return -1;
+	return proc_net_count(table, addr, strspn(addr, "0") == strlen(addr),
+	    port);
+}
+
+/* Lines of table in state 03 whose local address is addr:port. */
+static int
+proc_net_count(const char *table, const char *addr, int any_addr,
+    const char *port)
+{
+	char line[512], local[64], state[8], *colon;
 	FILE *f;
 	int n = 0;
 
 	if ((f = fopen(table, "re")) == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "%*s %63s %*s %7s", local, state) == 2 &&
-		    strcmp(local, key) == 0 && strcmp(state, "0A") == 0)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%*s %63s %*s %7s", local, state) != 2 ||
+		    strcmp(state, "03") != 0 ||
+		    (colon = strchr(local, ':')) == NULL)
+			continue;
+		*colon = '\0';
+		if (strcmp(colon + 1, port) == 0 &&
+		    (any_addr || strcmp(local, addr) == 0))
 			n++;
+	}
 	fclose(f);
 	return n;
 }
 
 /*
- * fd's local address as /proc/net/tcp{,6} prints it: the address's 32-bit
- * words in hex, as they lie in memory, then the port.
+ * fd's local address and port as /proc/net/tcp{,6} prints them: the
+ * address's 32-bit words in hex as they lie in memory, the port in hex.
  */
 static int
-listener_key(int fd, char *key, size_t size, const char **table)
+local_key(int fd, char *addr, size_t addrsize, char *port, size_t portsize,
+    const char **table)
 {
 	struct sockaddr_storage ss;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
@@ -232,15 +285,15 @@ listener_key(int fd, char *key, size_t size, const char **table)
 		return -1;
 	if (ss.ss_family == AF_INET) {
 		*table = "/proc/net/tcp";
-		snprintf(key, size, "%08X:%04X", sin->sin_addr.s_addr,
-		    ntohs(sin->sin_port));
+		snprintf(addr, addrsize, "%08X", sin->sin_addr.s_addr);
+		snprintf(port, portsize, "%04X", ntohs(sin->sin_port));
 		return 0;
 	}
 	if (ss.ss_family != AF_INET6)
 		return -1;
 	*table = "/proc/net/tcp6";
 	memcpy(w, &sin6->sin6_addr, sizeof(w));
-	snprintf(key, size, "%08X%08X%08X%08X:%04X", w[0], w[1], w[2], w[3],
-	    ntohs(sin6->sin6_port));
+	snprintf(addr, addrsize, "%08X%08X%08X%08X", w[0], w[1], w[2], w[3]);
+	snprintf(port, portsize, "%04X", ntohs(sin6->sin6_port));
 	return 0;
 }

@@ -8,12 +8,16 @@
  * completes on its own ones, while the clients already queued are taken.
  */
 
-/* A handshake under way when the stop began has this long to complete. */
+/* How long a handshake under way when the stop began may take, */
+#define QUIESCE_HANDSHAKE_MS	3000
+/* or, where the kernel's list of them cannot be read, is waited for. */
 #define QUIESCE_SETTLE_MS	200
+/* How often a TCP listener left open is looked at. */
+#define QUIESCE_RECHECK_MS	100
 
 void		quiesce_init(struct listeners *, int);
 void		quiesce_start(struct listeners *, long long);
-int		quiesce_may_close(const struct listener *, long long);
+int		quiesce_done(const struct listener *, int, long long);
 void		quiesce_close(struct listener *);
 int		quiesce_open(const struct listeners *);
 long long	quiesce_next_due(const struct listeners *, long long);

@@ -130,7 +130,8 @@ static struct timespec *plan_wait(struct server *, long long,
 		    struct timespec *);
 static long long earliest(long long, long long);
 static void	handle_events(struct server *);
-static void	take_queued(struct server *, long long);
+static void	take_queued(struct server *);
+static int	take_from(struct server *, size_t);
 static int	accept_client(struct server *, size_t);
 static void	arrive(struct server *, const struct arrival *);
 static void	on_header(void *, struct pending_conn *,
@@ -264,36 +265,66 @@ handle_stop(struct server *sv, long long now)
 	drain_stops(&sv->drain, sv->asked.stops, sv->ls, sv->children.n, now);
 	if (sv->drain.until == 0)
 		return;
-	pending_due_by(&sv->pending, sv->drain.until);
-	take_queued(sv, now);
+	if (sv->drain.until != DRAIN_NO_CUT_OFF)
+		pending_due_by(&sv->pending, sv->drain.until);
+	take_queued(sv);
 }
 
 /*
  * Stopping: whoever is queued on a listener still open comes in, while
  * the slots and --max-accept-rate allow, and is turned away after the
  * drain's cut-off (arrive).  A listener is closed once it has nobody
- * left and its last handshakes have had their time.  No poll() says so:
- * a unix listener shut down for reading always looks ready.
+ * left (quiesce.c); after the cut-off once it has been emptied, or when
+ * accept() fails and no connection on its way out will free a
+ * descriptor: nothing may outlast the drain for long.  No poll() is
+ * asked: a unix listener shut down for reading always looks ready.
  */
 static void
-take_queued(struct server *sv, long long now)
+take_queued(struct server *sv)
 {
 	struct listener *l;
+	long long now;
 	size_t i;
 	int got;
 
 	for (i = 0; i < sv->ls->n; i++) {
 		l = &sv->ls->l[i];
-		while (l->fd != -1 && accept_backoff_left(&sv->acceptor,
-		    now) == 0 && (past_cut_off(sv, now) || may_accept(sv, now)))
-		{
-			if ((got = accept_client(sv, i)) == 0 &&
-			    quiesce_may_close(l, now))
-				quiesce_close(l);
-			if (got != 1)
-				break;
-			now = now_ms();
-		}
+		if (l->fd == -1)
+			continue;
+		got = take_from(sv, i);
+		now = now_ms();
+		if (past_cut_off(sv, now) ? got == 0 || (got == -1 &&
+		    sv->closing.n == 0 && sv->linger.cl.n == 0) :
+		    quiesce_done(l, got == 0, now))
+			quiesce_close(l);
+	}
+}
+
+/*
+ * Take clients from listener n while the limits allow: 0 when accept()
+ * found nobody left, 1 when the limits stop it, -1 when accept() fails
+ * (backing off, accept.c).  A failure that is one client's (it reset) is
+ * passed over; past the cut-off any failure ends it, and the back-off
+ * is not waited for: the last try decides whether the listener closes.
+ */
+static int
+take_from(struct server *sv, size_t n)
+{
+	long long now;
+	int got;
+
+	for (;;) {
+		now = now_ms();
+		if (past_cut_off(sv, now))
+			;	/* whoever is there is turned away */
+		else if (accept_backoff_left(&sv->acceptor, now) > 0)
+			return -1;
+		else if (!may_accept(sv, now))
+			return 1;
+		if ((got = accept_client(sv, n)) == 0)
+			return 0;
+		if (got == -1 && past_cut_off(sv, now))
+			return -1;
 	}
 }
 
@@ -358,9 +389,9 @@ idle_exit(struct server *sv, long long now)
 	    now < sv->idle_since + sv->opts->idle_timeout * 1000)
 		return 0;
 	if (sv->ls->origin == FROM_LISTEN) {
-		drain_start(&sv->drain, sv->ls, 0, now);
-		take_queued(sv, now);
-		return 0;
+		drain_idle(&sv->drain, sv->ls, now);
+		take_queued(sv);
+		return drained(sv);
 	}
 	return !watch_clients_waiting(&sv->watch, sv->ls);
 }
@@ -427,7 +458,7 @@ plan_wait(struct server *sv, long long now, struct timespec *ts)
 	if (accept_backoff_left(&sv->acceptor, now) > 0)
 		left = earliest(left, accept_backoff_left(&sv->acceptor, now));
 	due = sv->police_due;
-	if (sv->drain.until > now)
+	if (sv->drain.until > now && sv->drain.until != DRAIN_NO_CUT_OFF)
 		due = earliest(due, sv->drain.until);
 	due = earliest(due, closing_next_due(&sv->closing));
 	due = earliest(due, linger_next_due(&sv->linger));
