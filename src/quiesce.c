@@ -18,8 +18,12 @@
  *          handshake begun before the filter is still under way: the
  *          kernel lists those, SYN_RECV, in /proc/net/tcp{,6}.  A peer
  *          gets QUIESCE_HANDSHAKE_MS to complete one (QUIESCE_SETTLE_MS
- *          where /proc cannot be read).  A filter that cannot be attached
- *          leaves the old way: closed at once.
+ *          where /proc cannot be read).  Where the filter is not allowed
+ *          (some kernels want CAP_NET_ADMIN for it), the backlog is cut
+ *          to the least, listen(fd, 0): a queue with anyone in it takes
+ *          no one more, and an empty one just one, which is taken; one
+ *          that completes between the last accept() and the close is
+ *          reset.
  *   unix   the socket file is removed, then shutdown(SHUT_RD) refuses
  *          new connects and leaves the queue to accept (an abstract
  *          name, which cannot be removed, gets the shutdown alone).  It
@@ -120,9 +124,10 @@ quiesce_one(struct listeners *ls, struct listener *l, long long now)
 			log_error("shutdown of a unix listener: %s",
 			    strerror(errno));
 	} else if (drop_syns(l->fd) == -1) {
-		log_error("SO_ATTACH_FILTER on a listener, closed at once: %s",
-		    strerror(errno));
-		quiesce_close(l);
+		/* some kernels want CAP_NET_ADMIN: the next best thing */
+		log_info("no SYN filter on a listener (%s): its backlog is "
+		    "cut to the least instead", strerror(errno));
+		listen(l->fd, 0);
 	}
 }
 
