@@ -124,9 +124,11 @@ quiesce_one(struct listeners *ls, struct listener *l, long long now)
 			log_error("shutdown of a unix listener: %s",
 			    strerror(errno));
 	} else if (drop_syns(l->fd) == -1) {
-		/* some kernels want CAP_NET_ADMIN: the next best thing */
-		log_info("no SYN filter on a listener (%s): its backlog is "
-		    "cut to the least instead", strerror(errno));
+		/*
+		 * Some kernels want CAP_NET_ADMIN: the next best thing, as a
+		 * matter of course for a service without privileges, so no
+		 * log line.
+		 */
 		listen(l->fd, 0);
 	}
 }
