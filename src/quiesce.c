@@ -111,6 +111,8 @@ quiesce_one(struct listeners *ls, struct listener *l, long long now)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
+	if (l->quiet)		/* SIGTERM after an idle stop: done already */
+		return;
 	l->quiet = 1;
 	l->quiet_since = now;
 	if (ls->origin != FROM_LISTEN ||
@@ -143,7 +145,9 @@ quiesce_done(const struct listener *l, int accept_found_none, long long now)
 {
 	if (l->family == AF_UNIX)
 		return accept_found_none;
-	return accept_queue_empty(l->fd) && handshakes_over(l, now);
+	/* again after /proc is read: a handshake may complete meanwhile */
+	return accept_queue_empty(l->fd) && handshakes_over(l, now) &&
+	    accept_queue_empty(l->fd);
 }
 
 void

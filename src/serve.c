@@ -353,8 +353,13 @@ handle_requests(struct server *sv, long long now)
 static void
 police(struct server *sv, long long now)
 {
+	int lingering = sv->linger.cl.n;
+
 	if (linger_police(&sv->linger, now, past_cut_off(sv, now)))
 		sv->idle_since = now;
+	/* stopping: a slot that came free goes to a client queued */
+	if (sv->linger.cl.n < lingering && sv->drain.until != 0)
+		take_queued(sv);
 	drain_cut_off(&sv->drain, &sv->children, now);
 	sv->police_due = children_police(&sv->children, now,
 	    sv->opts->timeout * 1000);

@@ -18,12 +18,16 @@ queue ADDRESS N READY: N clients connect one after the other (each handshake
 load ADDRESS THREADS TOTAL: TOTAL clients, THREADS at a time; the counts of
   each kind go to stdout as "served=N line=N eof=N reset=N refused=N
   error=N", and the running count of clients done to PROGRESS (--progress).
+  With --stop-pid PID, that process gets SIGTERM as client --stop-after
+  (default: half of TOTAL) is about to connect.
 
 ADDRESS is HOST:PORT, [V6]:PORT, a unix socket path (with a /), or @NAME
 for an abstract one.
 """
 import argparse
 import errno
+import os
+import signal
 import socket
 import sys
 import threading
@@ -124,6 +128,8 @@ def load(args):
                 if n >= args.total:
                     return
                 next_client[0] += 1
+                if args.stop_pid and n == args.stop_after:
+                    os.kill(args.stop_pid, signal.SIGTERM)
             kind, _ = one_client(args.address, n, args.timeout, args.expect)
             with lock:
                 counts[kind] += 1
@@ -154,7 +160,11 @@ def main():
     lo.add_argument('address')
     lo.add_argument('threads', type=int)
     lo.add_argument('total', type=int)
+    lo.add_argument('--stop-pid', type=int, default=0)
+    lo.add_argument('--stop-after', type=int, default=None)
     args = p.parse_args()
+    if args.mode == 'load' and args.stop_after is None:
+        args.stop_after = args.total // 2
     queue(args) if args.mode == 'queue' else load(args)
 
 
