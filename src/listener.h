@@ -32,8 +32,6 @@ struct listeners {
 	enum listener_origin origin;
 	struct listener	l[MAX_LISTENERS];
 	size_t	n;		/* a closed one stays, its fd -1 */
-	int	reuseport;	/* --reuseport (quiesce.c) */
-	int	migrate;	/* and net.ipv4.tcp_migrate_req is 1 */
 };
 
 struct listener_options {

@@ -69,25 +69,22 @@ static int	local_key(int, char *, size_t, char *, size_t,
 		    const char **);
 
 /*
- * At start-up: with --reuseport, whether the kernel moves a closing
- * listener's handshakes to the rest of its group; a notice when not.
+ * At start-up, with --reuseport: a notice when the kernel does not move
+ * a closing listener's handshakes to the rest of its group.
  */
 void
-quiesce_init(struct listeners *ls, int reuseport)
+quiesce_init(const struct listeners *ls, int reuseport)
 {
 	FILE *f;
 	int c = '0';
 
-	ls->reuseport = reuseport;
-	ls->migrate = 0;
 	if (!reuseport || ls->origin != FROM_LISTEN)
 		return;
 	if ((f = fopen(MIGRATE_SYSCTL, "re")) != NULL) {
 		c = getc(f);
 		fclose(f);
 	}
-	ls->migrate = c == '1';
-	if (!ls->migrate)
+	if (c != '1')
 		log_info("--reuseport: net.ipv4.tcp_migrate_req is not 1: "
 		    "a handshake still under way when a stopping bridge "
 		    "closes its socket is reset, not handed to the group");

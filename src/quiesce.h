@@ -15,7 +15,7 @@
 /* How often a TCP listener left open is looked at. */
 #define QUIESCE_RECHECK_MS	100
 
-void		quiesce_init(struct listeners *, int);
+void		quiesce_init(const struct listeners *, int);
 void		quiesce_start(struct listeners *, long long);
 int		quiesce_done(const struct listener *, int, long long);
 void		quiesce_close(struct listener *);
